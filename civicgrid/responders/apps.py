@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RespondersConfig(AppConfig):
+    name = "civicgrid.responders"
+    label = "responders"
