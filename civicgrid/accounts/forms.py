@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
@@ -58,7 +58,9 @@ class CreateUserForm(forms.Form):
         from civicgrid.areas.selectors import communities_for, grids_for
 
         allowed = CREATABLE_ROLES.get(actor.role, tuple(Role.values) if actor.is_superuser else ())
-        self.fields["role"].choices = [(r, Role(r).label) for r in allowed]
-        self.fields["community"].queryset = communities_for(actor)
-        self.fields["grid"].queryset = grids_for(actor)
-        self.fields["responder"].queryset = Responder.objects.filter(street_id=actor.street_id)
+        cast(forms.ChoiceField, self.fields["role"]).choices = [(r, Role(r).label) for r in allowed]
+        cast(forms.ModelChoiceField, self.fields["community"]).queryset = communities_for(actor)
+        cast(forms.ModelChoiceField, self.fields["grid"]).queryset = grids_for(actor)
+        cast(forms.ModelChoiceField, self.fields["responder"]).queryset = Responder.objects.filter(
+            street_id=actor.street_id
+        )

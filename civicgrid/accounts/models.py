@@ -51,7 +51,7 @@ class User(AbstractUser):
     @property
     def scope_label(self) -> str:
         level = self.scope_level
-        if level == ScopeLevel.GRID and self.grid_id:
+        if level == ScopeLevel.GRID and self.grid is not None:
             return f"{self.grid.community} {self.grid}"
         if level == ScopeLevel.COMMUNITY and self.community_id:
             return str(self.community)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -28,7 +29,7 @@ class GridLocator:
     tree: STRtree
 
     @classmethod
-    def from_boundaries(cls, boundaries: list[tuple[int, dict]]) -> GridLocator:
+    def from_boundaries(cls, boundaries: list[tuple[int, Any]]) -> GridLocator:
         ids = np.array([grid_id for grid_id, _ in boundaries], dtype=np.int64)
         geoms = [shape(geo) for _, geo in boundaries]
         shapely.prepare(geoms)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, IntegerField, OuterRef, Subquery
@@ -53,7 +55,7 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
     community = get_object_or_404(selectors.communities_for(request.user).select_related("street"), pk=pk)
     require(request.user, "areas.view_community", community)
     grids = selectors.grids_for(request.user).filter(community=community)
-    rows = list(selectors.grids_with_counts(grids))
+    rows: list[Any] = list(selectors.grids_with_counts(grids))
     return render(
         request,
         "areas/community.html",

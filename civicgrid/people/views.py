@@ -44,7 +44,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "people/resident_detail.html",
         {
             "resident": resident,
-            "members": resident.household.members.exclude(pk=resident.pk) if resident.household_id else [],
+            "members": resident.household.members.exclude(pk=resident.pk) if resident.household is not None else [],
             "can_reveal": request.user.has_perm("people.reveal_resident", resident),
         },
     )

@@ -657,7 +657,7 @@ class DemoBuilder:
 
     def set_grid_leaders(self) -> None:
         leaders = {u.grid_id: u.pk for u in User.objects.filter(role=Role.GRID_LEADER).only("id", "grid_id")}
-        grids = list(Grid.objects.filter(id__in=leaders.keys()))
+        grids = list(Grid.objects.filter(id__in=[k for k in leaders if k is not None]))
         for g in grids:
             g.leader_id = leaders[g.pk]
         Grid.objects.bulk_update(grids, ["leader"], batch_size=1000)
