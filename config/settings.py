@@ -48,7 +48,6 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,6 +66,8 @@ INSTALLED_APPS = [
     "civicgrid.responders",
     "civicgrid.people",
     "civicgrid.party",
+    "civicgrid.notifications",
+    "civicgrid.cases",
 ]
 
 MIDDLEWARE = [
@@ -224,3 +225,5 @@ LOGGING = {
 # --- CivicGrid -----------------------------------------------------------------------------------
 CIVICGRID_PAGE_SIZE = 50
 CIVICGRID_IMPORT_MAX_ROWS = 200_000
+# Working hours for time limits of normal cases (urgent ones run on the clock).
+CIVICGRID_WORK_PERIODS = [("09:00", "12:00"), ("13:00", "17:00")]

@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
-from civicgrid.core.errors import require
+from civicgrid.areas.selectors import grids_for
+from civicgrid.core.errors import access_object, require
 
 from . import selectors, services
 
@@ -49,19 +50,27 @@ class RevealOut(Schema):
 @paginate(PageNumberPagination, page_size=50)
 def list_residents(request: HttpRequest, grid_id: int | None = None, q: str = "", care: str = "") -> Any:
     require(request.user, "people.list_residents")
+    if grid_id is not None:
+        # A grid outside the caller's area is answered like its page: 404, not an empty list.
+        get_object_or_404(grids_for(request.user), pk=grid_id)
     return selectors.resident_page(request.user, grid_id=grid_id, q=q, care=care)
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut)
 def get_resident(request: HttpRequest, resident_id: int) -> Any:
-    resident = get_object_or_404(selectors.residents_for(request.user).prefetch_related("care_tags"), pk=resident_id)
-    require(request.user, "people.view_resident", resident)
-    return resident
+    return access_object(
+        request.user,
+        "people.view_resident",
+        selectors.residents_for(request.user).prefetch_related("care_tags"),
+        pk=resident_id,
+    )
 
 
 @router.post("/residents/{resident_id}/reveal", response=RevealOut)
 def reveal(request: HttpRequest, resident_id: int, payload: RevealIn) -> Any:
     """Reveal one encrypted field; needs the permission and a reason, and is written to the audit trail."""
-    resident = get_object_or_404(selectors.residents_for(request.user), pk=resident_id)
+    resident = access_object(
+        request.user, "people.reveal_resident", selectors.residents_for(request.user), pk=resident_id
+    )
     value = services.reveal_resident_field(request.user, resident, payload.field, payload.reason)
     return {"field": payload.field, "value": value}

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.selectors import grids_for
-from civicgrid.core.errors import ServiceError, require
+from civicgrid.core.errors import ServiceError, access_object, require
 
 from . import selectors, services
 from .models import CareTag
@@ -34,11 +34,26 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def household_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, "people.list_residents")
+    grid_id = request.GET.get("grid") or None
+    q = request.GET.get("q", "").strip()
+    grid = None
+    if grid_id and grid_id.isdigit():
+        grid = get_object_or_404(grids_for(request.user), pk=int(grid_id))
+    qs = selectors.household_page(request.user, grid_id=grid.pk if grid else None, q=q)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "people/household_list.html", {"page": page, "grid": grid, "q": q})
+
+
+@login_required
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    resident = get_object_or_404(
-        selectors.residents_for(request.user).select_related("grid__community", "household__house__building"), pk=pk
+    resident = access_object(
+        request.user,
+        "people.view_resident",
+        selectors.residents_for(request.user).select_related("grid__community", "household__house__building"),
+        pk=pk,
     )
-    require(request.user, "people.view_resident", resident)
     return render(
         request,
         "people/resident_detail.html",
@@ -54,7 +69,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     """htmx: swap the masked value for the plain one, once the reason is recorded in the audit trail."""
-    resident = get_object_or_404(selectors.residents_for(request.user), pk=pk)
+    resident = access_object(request.user, "people.reveal_resident", selectors.residents_for(request.user), pk=pk)
     try:
         value = services.reveal_resident_field(request.user, resident, field, request.POST.get("reason", ""))
     except ServiceError as exc:

@@ -1,0 +1,746 @@
+"""Every change to a case: intake (any channel, idempotent), each step of the loop, extensions, whistles, merges.
+
+Each function checks the named permission (`cases.<step>`), validates, changes the case inside one transaction
+(with the row locked), writes the timeline event and the audit event, and sends notifications on commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicgrid.accounts.choices import Role
+from civicgrid.accounts.models import User
+from civicgrid.areas.models import Grid
+from civicgrid.audit.services import record
+from civicgrid.core import crypto
+from civicgrid.core.errors import ServiceError, require
+from civicgrid.core.validators import phone_error
+from civicgrid.notifications.services import emit_event, notify
+from civicgrid.people.models import Building
+from civicgrid.responders.models import Responder
+from civicgrid.responders.selectors import responders_serving
+
+from . import calendar
+from .choices import OPEN_STATUSES, Channel, ExtensionStatus, Kind, Satisfaction, Status, Urgency
+from .models import Case, CaseAttachment, CaseEvent, Category, ExtensionRequest, IdempotencyKey, Whistle, WhistleSummons
+from .workflow import ON_THE_SPOT, STEPS
+
+MAX_DESCRIPTION = 4000
+MAX_PHOTOS = 6
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+PHOTO_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG", "image/webp": b"RIFF"}
+TRACKING_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
+
+
+@dataclass
+class Intake:
+    """What a report says, from whichever channel it came."""
+
+    description: str
+    category_code: str = ""
+    kind: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    address_text: str = ""
+    building_id: int | None = None
+    grid_id: int | None = None
+    channel: str = Channel.WEB
+    urgency: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    reporter_email: str = ""
+    anonymous: bool = False
+
+
+def _now() -> datetime:
+    return timezone.now()
+
+
+def _tracking_code() -> str:
+    return "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+
+
+def check_photos(photos: Sequence[UploadedFile]) -> None:
+    if len(photos) > MAX_PHOTOS:
+        raise ServiceError(_("Photos: at most %(n)d photos.") % {"n": MAX_PHOTOS}, field="photos")
+    for photo in photos:
+        if (photo.size or 0) > MAX_PHOTO_BYTES:
+            raise ServiceError(_("Photos: “%(f)s” is larger than 8 MB.") % {"f": photo.name}, field="photos")
+        head = photo.read(12)
+        photo.seek(0)
+        if not any(head.startswith(magic) for magic in PHOTO_TYPES.values()):
+            raise ServiceError(
+                _("Photos: “%(f)s” is not a JPEG, PNG or WebP image.") % {"f": photo.name}, field="photos"
+            )
+
+
+def _content_type(photo: UploadedFile) -> str:
+    head = photo.read(12)
+    photo.seek(0)
+    for ctype, magic in PHOTO_TYPES.items():
+        if head.startswith(magic):
+            return ctype
+    return "application/octet-stream"
+
+
+def _attach(case: Case, photos: Sequence[UploadedFile], event: CaseEvent | None = None) -> None:
+    for photo in photos:
+        CaseAttachment.objects.create(
+            case=case, event=event, file=photo, content_type=_content_type(photo), size=photo.size or 0
+        )
+
+
+def _route(data: Intake) -> tuple[Grid | None, Building | None]:
+    """Where the case belongs: the building's grid, the grid containing the point, or the address's grid."""
+    from civicgrid.areas.locator import get_locator
+    from civicgrid.areas.selectors import resolve_location
+
+    if data.building_id:
+        building = Building.objects.select_related("grid__community").filter(pk=data.building_id).first()
+        if building is None:
+            raise ServiceError(_("Building: unknown building."), field="building_id")
+        return building.grid, building
+    if data.grid_id:
+        grid = Grid.objects.select_related("community").filter(pk=data.grid_id).first()
+        if grid is None:
+            raise ServiceError(_("Grid: unknown grid."), field="grid_id")
+        return grid, None
+    if data.lat is not None and data.lng is not None:
+        grid_id = get_locator().locate(data.lng, data.lat)
+        return (Grid.objects.select_related("community").get(pk=grid_id) if grid_id else None), None
+    if data.address_text:
+        location = resolve_location(address=data.address_text)
+        return location.grid, None
+    return None, None
+
+
+def owner_for(grid: Grid | None) -> User:
+    """首接负责: the grid worker of the grid, else its leader, else community staff, else a street admin."""
+    candidates = User.objects.filter(is_active=True).order_by("id")
+    if grid is not None:
+        for role in (Role.GRID_WORKER, Role.GRID_LEADER):
+            user = candidates.filter(role=role, grid=grid).first()
+            if user:
+                return user
+        user = candidates.filter(role=Role.COMMUNITY_STAFF, community_id=grid.community_id).first()
+        if user:
+            return user
+        user = candidates.filter(role=Role.STREET_ADMIN, street_id=grid.community.street_id).first()
+        if user:
+            return user
+    user = candidates.filter(role=Role.STREET_ADMIN).first()
+    if user is None:
+        raise ServiceError(_("No one can receive cases yet: create a street admin first."))
+    return user
+
+
+def _validate(data: Intake) -> tuple[Category, str]:
+    description = data.description.strip()
+    if not description:
+        raise ServiceError(_("Description: please say what happened."), field="description")
+    if len(description) > MAX_DESCRIPTION:
+        raise ServiceError(
+            _("Description: at most %(n)d characters (you wrote %(m)d).")
+            % {"n": MAX_DESCRIPTION, "m": len(description)},
+            field="description",
+        )
+    if data.lat is not None and not -90 <= data.lat <= 90:
+        raise ServiceError(_("Latitude must be between -90 and 90."), field="lat")
+    if data.lng is not None and not -180 <= data.lng <= 180:
+        raise ServiceError(_("Longitude must be between -180 and 180."), field="lng")
+    if (data.lat is None) != (data.lng is None):
+        raise ServiceError(_("Location: both latitude and longitude are needed."), field="lat")
+    if data.lat is None and not (data.building_id or data.grid_id or data.address_text.strip()):
+        raise ServiceError(
+            _("Location: pin the place on the map, choose a building, or type the address."), field="address_text"
+        )
+    if data.reporter_phone and (err := phone_error(data.reporter_phone)):
+        raise ServiceError(_("Phone ") + err, field="reporter_phone")
+    if data.kind and data.kind not in Kind.values:
+        raise ServiceError(_("Kind: unknown kind “%(k)s”.") % {"k": data.kind}, field="kind")
+    if data.urgency and data.urgency not in Urgency.values:
+        raise ServiceError(_("Urgency: unknown urgency “%(u)s”.") % {"u": data.urgency}, field="urgency")
+    kind = data.kind
+    if data.category_code:
+        category = Category.objects.filter(code=data.category_code, active=True, parent__isnull=False).first()
+        if category is None:
+            raise ServiceError(_("Category: unknown category “%(c)s”.") % {"c": data.category_code}, field="category")
+    else:
+        from .classifier import classify
+
+        suggestion = classify(description)
+        category = Category.objects.get(code=suggestion.categories[0][0])
+        kind = kind or suggestion.kinds[0][0]
+    return category, kind or Kind.HELP
+
+
+def submit_case(
+    actor: Any,
+    data: Intake,
+    *,
+    photos: Sequence[UploadedFile] = (),
+    idempotency_key: str = "",
+    idempotency_scope: str = "",
+) -> tuple[Case, bool]:
+    """Take in a report. Returns (case, created): a retry with the same idempotency key returns the first case.
+
+    `actor` is the logged-in user recording it (staff, steward, resident) or None for an anonymous report.
+    """
+    scope = idempotency_scope or data.channel
+    if idempotency_key:
+        existing = IdempotencyKey.objects.filter(scope=scope, key=idempotency_key).select_related("case").first()
+        if existing is not None:
+            return existing.case, False
+    category, kind = _validate(data)
+    check_photos(photos)
+    grid, building = _route(data)
+    owner = owner_for(grid)
+    now = _now()
+    urgency = data.urgency or (Urgency.URGENT if category.urgent else Urgency.NORMAL)
+    phone = crypto.seal_phone(data.reporter_phone) if data.reporter_phone and not data.anonymous else crypto.EMPTY
+    is_user = getattr(actor, "pk", None) is not None
+    case = Case(
+        tracking_code=_tracking_code(),
+        kind=kind,
+        category=category,
+        description=data.description.strip(),
+        channel=data.channel,
+        urgency=urgency,
+        lat=data.lat,
+        lng=data.lng,
+        address_text=(data.address_text or (building.address if building else "")).strip()[:200],
+        building=building,
+        grid=grid,
+        community_id=grid.community_id if grid else None,
+        reporter=actor if is_user and actor.role == Role.RESIDENT else None,
+        reporter_name="" if data.anonymous else data.reporter_name.strip()[:50],
+        reporter_phone_cipher=phone.cipher,
+        reporter_phone_digest=phone.digest,
+        reporter_phone_masked=phone.masked,
+        reporter_email="" if data.anonymous else data.reporter_email.strip(),
+        anonymous=data.anonymous,
+        recorded_by=actor if is_user and actor.role != Role.RESIDENT else None,
+        owner=owner,
+        created_at=now,
+        accept_due_at=calendar.due_at(now, category.accept_minutes, urgency == Urgency.URGENT),
+    )
+    try:
+        with transaction.atomic():
+            case.save(force_insert=True)
+            if idempotency_key:
+                IdempotencyKey.objects.create(scope=scope, key=idempotency_key, case=case)
+            event = CaseEvent.objects.create(
+                case=case,
+                at=now,
+                actor=actor if is_user else None,
+                actor_label=_label(actor),
+                action="submit",
+                to_status=Status.SUBMITTED,
+                note=_("Report received via %(c)s.") % {"c": Channel(data.channel).label},
+            )
+            _attach(case, photos, event)
+            record(actor if is_user else None, "cases.submit", case, after=_snapshot(case))
+            notify(
+                [owner],
+                verb="case.new",
+                text=_("New case %(code)s: %(d)s") % {"code": case.tracking_code, "d": case.description[:60]},
+                url=f"/cases/{case.pk}/",
+            )
+            emit_event("case.submitted", _public(case))
+    except IntegrityError:
+        # Someone else committed the same idempotency key first: theirs is the case.
+        if idempotency_key:
+            existing = IdempotencyKey.objects.filter(scope=scope, key=idempotency_key).select_related("case").first()
+            if existing is not None:
+                return existing.case, False
+        raise
+    return case, True
+
+
+def solve_on_the_spot(actor: Any, data: Intake, note: str, photos: Sequence[UploadedFile] = ()) -> Case:
+    """就地解决: a worker or steward records a matter already fixed, in one step (submitted → closed)."""
+    require(actor, "cases.record_case")
+    if not note.strip():
+        raise ServiceError(_("Note: say what was done."), field="note")
+    case, _created = submit_case(actor, data, photos=())
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if actor.role in (Role.GRID_WORKER, Role.GRID_LEADER) and case.grid_id == actor.grid_id:
+            case.owner = actor  # the worker who fixed it owns it; a steward's fix stays with the grid worker
+        now = _now()
+        case.status = Status.CLOSED
+        case.on_the_spot = True
+        case.accepted_at = case.resolved_at = case.closed_at = now
+        case.accepted_on_time = case.resolved_on_time = True
+        case.resolve_due_at = now
+        case.save()
+        event = CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=actor,
+            actor_label=_label(actor),
+            action=ON_THE_SPOT.name,
+            from_status=Status.SUBMITTED,
+            to_status=Status.CLOSED,
+            note=note.strip(),
+        )
+        _attach(case, photos, event)
+        record(
+            actor,
+            "cases.solve_on_the_spot",
+            case,
+            before={"status": Status.SUBMITTED},
+            after={"status": Status.CLOSED},
+            reason=note,
+        )
+    return case
+
+
+# --- the loop ---------------------------------------------------------------------------------------------
+
+
+def take_step(
+    actor: Any,
+    case: Case,
+    step_name: str,
+    note: str = "",
+    *,
+    photos: Sequence[UploadedFile] = (),
+    responder: Responder | None = None,
+    satisfaction: str = "",
+    target: Case | None = None,
+) -> Case:
+    """Take one step of the loop (see workflow.STEPS). Raises ServiceError or PermissionDenied."""
+    step = STEPS.get(step_name)
+    if step is None or (step.target is None and step.name != "survey"):
+        raise ServiceError(_("Unknown step."))
+    note = note.strip()
+    check_photos(photos)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().select_related("category", "community").get(pk=case.pk)
+        if case.status not in step.sources:
+            raise ServiceError(
+                _("This case is “%(s)s”: it cannot be “%(a)s” now.") % {"s": Status(case.status).label, "a": step.label}
+            )
+        require(actor, f"cases.{step.name}", case)
+        if step.needs_note and not note:
+            raise ServiceError(_("Note: please give a reason or say what was done."), field="note")
+        before = _snapshot(case)
+        now = _now()
+        urgent = case.urgency == Urgency.URGENT
+        to_notify: list[Any] = []
+        new_status = step.target
+
+        if step.name == "accept":
+            case.accepted_at = now
+            case.accepted_on_time = case.accept_due_at is None or now <= case.accept_due_at
+            case.resolve_due_at = calendar.due_at(now, case.category.resolve_minutes, urgent)
+            case.warned_at = None
+        elif step.name == "reject":
+            case.closed_at = now
+        elif step.name == "dispatch":
+            unit = responder or default_responder(case)
+            if unit is None:
+                raise ServiceError(_("Responder: no responder unit serves this area; choose one."), field="responder")
+            case.responder = unit
+            case.dispatched_at = now
+            to_notify += list(unit.users.filter(is_active=True))
+        elif step.name == "handle_ourselves":
+            case.responder = None
+            case.dispatched_at = case.acknowledged_at = now
+        elif step.name == "acknowledge":
+            case.acknowledged_at = now
+        elif step.name == "return":
+            case.responder = None
+            case.return_count += 1
+            to_notify.append(case.owner)
+        elif step.name == "resolve":
+            case.resolved_at = now
+            case.resolved_on_time = case.resolve_due_at is None or now <= case.resolve_due_at
+            to_notify.append(case.owner)
+        elif step.name == "rework":
+            case.rework_count += 1
+            case.resolved_at = None
+            case.resolved_on_time = None
+            if case.responder_id:
+                to_notify += list(case.responder.users.filter(is_active=True))  # type: ignore[union-attr]
+        elif step.name == "close":
+            case.closed_at = now
+        elif step.name == "survey":
+            if satisfaction not in Satisfaction.values:
+                raise ServiceError(
+                    _("Rating: choose satisfied, basically satisfied or unsatisfied."), field="satisfaction"
+                )
+            case.satisfaction = satisfaction
+            case.surveyed_at = now
+            if satisfaction == Satisfaction.UNSATISFIED:
+                # 重办: back to work with a fresh limit.
+                new_status = Status.IN_PROGRESS
+                case.redo_count += 1
+                case.closed_at = None
+                case.resolved_at = None
+                case.resolved_on_time = None
+                case.resolve_due_at = calendar.due_at(now, case.category.resolve_minutes, urgent)
+                case.warned_at = None
+                to_notify.append(case.owner)
+            else:
+                new_status = Status.SURVEYED
+        elif step.name == "park":
+            case.parked_reason = note
+        elif step.name == "unpark":
+            case.parked_reason = ""
+            case.responder = None
+            case.resolve_due_at = calendar.due_at(now, case.category.resolve_minutes, urgent)
+            case.warned_at = None
+        elif step.name == "merge":
+            if target is None or target.pk == case.pk:
+                raise ServiceError(_("Merge: choose the case to merge into."), field="target")
+            if target.status in (Status.MERGED, Status.REJECTED):
+                raise ServiceError(_("Merge: the surviving case must be a live case."), field="target")
+            case.merged_into = target
+        assert new_status is not None
+        case.status = new_status
+        _refresh_flags(case, now)
+        case.save()
+        event = CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=actor,
+            actor_label=_label(actor),
+            action=step.name,
+            from_status=before["status"],
+            to_status=case.status,
+            note=note,
+            public=step.public,
+        )
+        _attach(case, photos, event)
+        if step.name == "merge" and target is not None:
+            CaseEvent.objects.create(
+                case=target,
+                at=now,
+                actor=actor,
+                actor_label=_label(actor),
+                action="merged_in",
+                from_status=target.status,
+                to_status=target.status,
+                note=_("Case %(c)s (same matter) was merged into this one; its reporter follows this case.")
+                % {"c": case.tracking_code},
+            )
+        record(actor, f"cases.{step.name}", case, before=before, after=_snapshot(case), reason=note)
+        notify(
+            [u for u in to_notify if u is not None and u != actor],
+            verb=f"case.{step.name}",
+            text=_("Case %(code)s: %(step)s") % {"code": case.tracking_code, "step": step.label},
+            url=f"/cases/{case.pk}/",
+        )
+        emit_event(f"case.{step.name}", _public(case))
+    return case
+
+
+def default_responder(case: Case) -> Responder | None:
+    """The unit of the category's responder type that serves the case's grid (most specific first)."""
+    if case.grid is None or not case.category.responder_kind:
+        return None
+    units = list(responders_serving(case.grid, case.category.responder_kind).prefetch_related("grids", "communities"))
+    units.sort(key=lambda u: (0 if u.grids.all() else 1 if u.communities.all() else 2, u.pk))
+    return units[0] if units else None
+
+
+def request_extension(actor: Any, case: Case, extra_minutes: int, reason: str) -> ExtensionRequest:
+    require(actor, "cases.request_extension", case)
+    if case.status not in STEPS["request_extension"].sources:
+        raise ServiceError(_("Only a case being handled can be extended."))
+    if not 30 <= extra_minutes <= 60 * 24 * 30:
+        raise ServiceError(_("Extra time: between 30 minutes and 30 days."), field="extra_minutes")
+    if not reason.strip():
+        raise ServiceError(_("Reason: say why more time is needed."), field="reason")
+    if case.extensions.filter(status=ExtensionStatus.PENDING).exists():
+        raise ServiceError(_("An extension request is already waiting for a decision."))
+    with transaction.atomic():
+        req = ExtensionRequest.objects.create(
+            case=case, requested_by=actor, extra_minutes=extra_minutes, reason=reason.strip()
+        )
+        CaseEvent.objects.create(
+            case=case,
+            at=_now(),
+            actor=actor,
+            actor_label=_label(actor),
+            action="request_extension",
+            from_status=case.status,
+            to_status=case.status,
+            note=reason.strip(),
+            public=False,
+        )
+        record(actor, "cases.request_extension", case, after={"extra_minutes": extra_minutes}, reason=reason)
+        supervisors = User.objects.filter(role=Role.COMMUNITY_STAFF, community_id=case.community_id, is_active=True)
+        notify(
+            supervisors,
+            verb="case.extension",
+            text=_("Case %(c)s: extension requested") % {"c": case.tracking_code},
+            url=f"/cases/{case.pk}/",
+        )
+    return req
+
+
+def decide_extension(actor: Any, req: ExtensionRequest, approve: bool, note: str = "") -> ExtensionRequest:
+    with transaction.atomic():
+        req = ExtensionRequest.objects.select_for_update().select_related("case").get(pk=req.pk)
+        case = Case.objects.select_for_update().select_related("community").get(pk=req.case_id)
+        require(actor, "cases.approve_extension", case)
+        if req.status != ExtensionStatus.PENDING:
+            raise ServiceError(_("This extension request has already been decided."))
+        now = _now()
+        req.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+        req.decided_by, req.decided_at = actor, now
+        req.save()
+        before = _snapshot(case)
+        if approve:
+            base = max(case.resolve_due_at or now, now)
+            case.resolve_due_at = calendar.due_at(base, req.extra_minutes, case.urgency == Urgency.URGENT)
+            case.extension_count += 1
+            case.warned_at = None
+            _refresh_flags(case, now)
+            case.save()
+        CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=actor,
+            actor_label=_label(actor),
+            action="extension_approved" if approve else "extension_rejected",
+            from_status=case.status,
+            to_status=case.status,
+            note=note.strip(),
+            public=False,
+        )
+        record(actor, "cases.decide_extension", case, before=before, after=_snapshot(case), reason=note)
+        notify(
+            [req.requested_by],
+            verb="case.extension_decided",
+            text=_("Case %(c)s: extension %(d)s") % {"c": case.tracking_code, "d": req.get_status_display()},
+            url=f"/cases/{case.pk}/",
+        )
+    return req
+
+
+def blow_whistle(
+    actor: Any, case: Case, responders: Iterable[Responder], note: str, limit_minutes: int = 30
+) -> Whistle:
+    """吹哨报到: summon several units to one case; each must report within `limit_minutes`."""
+    require(actor, "cases.whistle", case)
+    units = list(responders)
+    if len(units) < 1:
+        raise ServiceError(_("Units: choose at least one unit to summon."), field="responders")
+    if not note.strip():
+        raise ServiceError(_("Note: say what the units are summoned for."), field="note")
+    if not 5 <= limit_minutes <= 24 * 60:
+        raise ServiceError(_("Limit: between 5 minutes and 24 hours."), field="limit_minutes")
+    with transaction.atomic():
+        now = _now()
+        whistle = Whistle.objects.create(
+            case=case, blown_by=actor, blown_at=now, limit_minutes=limit_minutes, note=note.strip()
+        )
+        WhistleSummons.objects.bulk_create([WhistleSummons(whistle=whistle, responder=u) for u in units])
+        CaseEvent.objects.create(
+            case=case,
+            at=now,
+            actor=actor,
+            actor_label=_label(actor),
+            action="whistle",
+            from_status=case.status,
+            to_status=case.status,
+            note=note.strip() + " → " + "、".join(u.name for u in units),
+            public=False,
+        )
+        record(
+            actor,
+            "cases.whistle",
+            case,
+            after={"units": [u.pk for u in units], "limit_minutes": limit_minutes},
+            reason=note,
+        )
+        notify(
+            User.objects.filter(responder__in=units, is_active=True),
+            verb="case.whistle",
+            text=_("Whistle: report to case %(c)s within %(m)d minutes")
+            % {"c": case.tracking_code, "m": limit_minutes},
+            url=f"/cases/{case.pk}/",
+        )
+        emit_event("case.whistle", _public(case) | {"units": [u.name for u in units]})
+    return whistle
+
+
+def report_to_whistle(actor: Any, summons: WhistleSummons, note: str = "") -> WhistleSummons:
+    require(actor, "cases.report_to_whistle")
+    if actor.responder_id != summons.responder_id:
+        raise ServiceError(_("Only the summoned unit can report."))
+    with transaction.atomic():
+        summons = WhistleSummons.objects.select_for_update().select_related("whistle__case").get(pk=summons.pk)
+        if summons.reported_at is not None:
+            return summons
+        summons.reported_at, summons.reported_by, summons.note = _now(), actor, note.strip()
+        summons.save()
+        case = summons.whistle.case
+        CaseEvent.objects.create(
+            case=case,
+            at=summons.reported_at,
+            actor=actor,
+            actor_label=_label(actor),
+            action="whistle_report",
+            from_status=case.status,
+            to_status=case.status,
+            note=note.strip(),
+            public=False,
+        )
+        record(actor, "cases.report_to_whistle", case, after={"responder": summons.responder_id})
+    return summons
+
+
+# --- time limits --------------------------------------------------------------------------------------------
+
+
+def _refresh_flags(case: Case, now: datetime) -> None:
+    """Keep `overdue` true exactly when the limit that currently runs has passed."""
+    due = current_due(case)
+    case.overdue = due is not None and now > due
+    if not case.overdue:
+        case.escalation_level = 0
+
+
+def current_due(case: Case) -> datetime | None:
+    """The limit that runs in this state: accepting while submitted, resolving while being handled."""
+    if case.status == Status.SUBMITTED:
+        return case.accept_due_at
+    if case.status in (Status.ACCEPTED, Status.DISPATCHED, Status.ACKNOWLEDGED, Status.IN_PROGRESS):
+        return case.resolve_due_at
+    return None
+
+
+def check_deadlines(now: datetime | None = None) -> dict[str, int]:
+    """Periodic: warn at 80 % of a limit, flag overdue, escalate grid → community → street."""
+    now = now or _now()
+    counts = {"warned": 0, "overdue": 0, "escalated": 0}
+    open_cases = Case.objects.filter(
+        status__in=[s for s in OPEN_STATUSES if s not in (Status.RESOLVED, Status.VERIFIED)]
+    ).select_related("community", "owner")
+    for case in open_cases.iterator(chunk_size=500):
+        due = current_due(case)
+        if due is None:
+            continue
+        start = case.created_at if case.status == Status.SUBMITTED else (case.accepted_at or case.created_at)
+        urgent = case.urgency == Urgency.URGENT
+        with transaction.atomic():
+            changed = False
+            if now > due:
+                level = 1
+                # A second full limit past the deadline goes to the street.
+                if now > due + (due - start):
+                    level = 2
+                if not case.overdue or level > case.escalation_level:
+                    case.overdue = True
+                    old_level, case.escalation_level = case.escalation_level, max(level, case.escalation_level)
+                    counts["overdue"] += 1
+                    if case.escalation_level > old_level:
+                        counts["escalated"] += 1
+                        _notify_escalation(case)
+                    changed = True
+            elif case.warned_at is None and calendar.elapsed_fraction(start, due, now, urgent) >= 0.8:
+                case.warned_at = now
+                counts["warned"] += 1
+                notify(
+                    [case.owner],
+                    verb="case.warning",
+                    text=_("Case %(c)s is close to its time limit.") % {"c": case.tracking_code},
+                    url=f"/cases/{case.pk}/",
+                )
+                changed = True
+            if changed:
+                Case.objects.filter(pk=case.pk).update(
+                    overdue=case.overdue, escalation_level=case.escalation_level, warned_at=case.warned_at
+                )
+                record(
+                    None,
+                    "cases.deadline_check",
+                    case,
+                    after={"overdue": case.overdue, "escalation_level": case.escalation_level},
+                )
+    return counts
+
+
+def _notify_escalation(case: Case) -> None:
+    if case.escalation_level >= 2 and case.community is not None:
+        users = User.objects.filter(role=Role.STREET_ADMIN, street_id=case.community.street_id, is_active=True)
+    else:
+        users = User.objects.filter(role=Role.COMMUNITY_STAFF, community_id=case.community_id, is_active=True)
+    notify(
+        [*list(users), case.owner],
+        verb="case.overdue",
+        text=_("Case %(c)s is overdue (escalated).") % {"c": case.tracking_code},
+        url=f"/cases/{case.pk}/",
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+
+def _label(actor: Any) -> str:
+    return str(actor) if getattr(actor, "pk", None) else "public"
+
+
+def _snapshot(case: Case) -> dict[str, Any]:
+    return {
+        "status": case.status,
+        "owner": case.owner_id,
+        "responder": case.responder_id,
+        "overdue": case.overdue,
+        "resolve_due_at": case.resolve_due_at.isoformat() if case.resolve_due_at else None,
+    }
+
+
+def _public(case: Case) -> dict[str, Any]:
+    """What integrations receive: no reporter data."""
+    return {
+        "tracking_code": case.tracking_code,
+        "status": case.status,
+        "category": case.category.code,
+        "kind": case.kind,
+        "grid": case.grid.code if case.grid else None,
+        "lat": case.lat,
+        "long": case.lng,
+        "updated_at": _now().isoformat(),
+    }
+
+
+def update_calendar_day(actor: Any, day: Any, is_workday: bool | None, note: str = "") -> None:
+    """Street admins edit the working calendar (None removes the exception)."""
+    from .models import CalendarDay
+
+    require(actor, "cases.manage_calendar")
+    with transaction.atomic():
+        if is_workday is None:
+            CalendarDay.objects.filter(date=day).delete()
+        else:
+            CalendarDay.objects.update_or_create(date=day, defaults={"is_workday": is_workday, "note": note})
+        record(
+            actor,
+            "cases.update_calendar",
+            None,
+            target_type="cases.calendarday",
+            target_id=str(day),
+            after={"is_workday": is_workday, "note": note},
+        )
+        transaction.on_commit(calendar.invalidate)
+
+
+def overdue_since(case: Case, now: datetime | None = None) -> timedelta | None:
+    due = current_due(case)
+    now = now or _now()
+    return now - due if due and now > due else None
