@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from civicgrid.areas.api import router as areas_router
+from civicgrid.cases.api import router as cases_router
 from civicgrid.core.errors import ServiceError
 from civicgrid.people.api import router as people_router
 
@@ -18,6 +19,7 @@ api = NinjaAPI(
 )
 api.add_router("/areas", areas_router)
 api.add_router("/people", people_router)
+api.add_router("/cases", cases_router)
 
 
 @api.exception_handler(ServiceError)

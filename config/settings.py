@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "civicgrid.party",
     "civicgrid.notifications",
     "civicgrid.cases",
+    "civicgrid.open311",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,3 @@
-from django.contrib import admin
 from django.urls import include, path
 
 from .api import api
@@ -9,7 +8,10 @@ urlpatterns = [
     path("areas/", include("civicgrid.areas.urls")),
     path("people/", include("civicgrid.people.urls")),
     path("audit/", include("civicgrid.audit.urls")),
+    path("cases/", include("civicgrid.cases.urls")),
+    path("notifications/", include("civicgrid.notifications.urls")),
+    path("open311/v2/", include("civicgrid.open311.urls")),
+    path("", include("civicgrid.cases.public_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
-    path("django-admin/", admin.site.urls),
 ]
