@@ -69,6 +69,12 @@ INSTALLED_APPS = [
     "civicgrid.notifications",
     "civicgrid.cases",
     "civicgrid.open311",
+    "civicgrid.stewards",
+    "civicgrid.patrols",
+    "civicgrid.visits",
+    "civicgrid.firesafety",
+    "civicgrid.disputes",
+    "civicgrid.fieldwork",
 ]
 
 MIDDLEWARE = [
@@ -228,3 +234,5 @@ CIVICGRID_PAGE_SIZE = 50
 CIVICGRID_IMPORT_MAX_ROWS = 200_000
 # Working hours for time limits of normal cases (urgent ones run on the clock).
 CIVICGRID_WORK_PERIODS = [("09:00", "12:00"), ("13:00", "17:00")]
+# Patrol route points (only recorded when the walker turns tracking on) are deleted after this many days.
+CIVICGRID_TRACE_RETENTION_DAYS = int(os.environ.get("CIVICGRID_TRACE_RETENTION_DAYS", "30"))

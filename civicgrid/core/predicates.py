@@ -43,3 +43,20 @@ def object_in_scope(user: Any, obj: Model | None) -> bool:
     from civicgrid.core.scoping import visible_queryset
 
     return visible_queryset(type(obj), user).filter(pk=obj.pk).exists()
+
+
+is_field_member = has_role(Role.GRID_LEADER, Role.GRID_WORKER, Role.STEWARD)
+
+
+@rules.predicate
+def works_in_grid(user: Any, grid: Any) -> bool:
+    """Field work is recorded only in one's own grid (stewards and grid workers); staff above see, not record."""
+    if grid is None:
+        return False
+    if user.is_superuser:
+        return True
+    return bool(
+        user.is_authenticated
+        and user.role in (Role.GRID_LEADER, Role.GRID_WORKER, Role.STEWARD)
+        and user.grid_id == getattr(grid, "pk", grid)
+    )

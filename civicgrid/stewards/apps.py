@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StewardsConfig(AppConfig):
+    name = "civicgrid.stewards"
+    label = "stewards"
