@@ -27,3 +27,12 @@ class UsernameOrPhoneBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    # Permissions come from django-rules (each app's rules.py), never from Django's permission tables. Answering
+    # none here spares the two permission-table queries Django would otherwise run on every page that asks about
+    # a permission the user's role lacks (the navigation asks about several).
+    def get_user_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return set()
+
+    def get_group_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        return set()

@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 from civicgrid.areas.models import Community, Grid
 from civicgrid.audit.services import record
 from civicgrid.core import crypto
-from civicgrid.core.errors import ServiceError, require
+from civicgrid.core.errors import NotAllowed, ServiceError, require
 from civicgrid.core.validators import phone_error
 
 from .choices import GRID_ROLES, LinkStatus, Role
 from .models import HouseholdLinkRequest, User
+from .selectors import users_for
 
 
 def _check_password(password: str, user: User | None = None) -> None:
@@ -50,6 +51,9 @@ def create_user(
         raise ServiceError(_("Username “%(u)s” is already taken.") % {"u": username}, field="username")
     if phone and (err := phone_error(phone)):
         raise ServiceError(_("Phone ") + err, field="phone")
+    if phone and User.objects.filter(phone_digest=crypto.digest(phone)).exists():
+        # Residents log in with their phone number: a second account on the same number would make it ambiguous.
+        raise ServiceError(_("Phone: another account already uses this number."), field="phone")
     if role in GRID_ROLES and grid is None:
         raise ServiceError(_("Grid: a grid role needs a grid."), field="grid")
     if role == Role.COMMUNITY_STAFF and community is None:
@@ -83,6 +87,9 @@ def create_user(
 
 def set_user_active(actor: Any, user: User, active: bool) -> User:
     require(actor, "accounts.manage_users", user.role)
+    if not users_for(actor).filter(pk=user.pk).exists():
+        # The rule above checks the role only; the account must also be inside the actor's own area.
+        raise NotAllowed("accounts.manage_users")
     with transaction.atomic():
         before = user.is_active
         user.is_active = active

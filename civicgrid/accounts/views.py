@@ -8,11 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from civicgrid.core.errors import ServiceError, require
+from civicgrid.core.errors import ServiceError, access_object, require
 from civicgrid.people.selectors import households_for
 
 from . import selectors, services
@@ -79,7 +79,7 @@ def link_requests(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def decide_link_request(request: HttpRequest, pk: int) -> HttpResponse:
-    req = get_object_or_404(selectors.link_requests_for(request.user), pk=pk)
+    req = access_object(request.user, "accounts.decide_link_request", selectors.link_requests_for(request.user), pk=pk)
     form = DecideLinkForm(request.POST)
     form.is_valid()
     approve = request.POST.get("decision") == "approve"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+
+from civicgrid.core.errors import access_object, require
 
 from . import selectors
 
@@ -51,11 +51,13 @@ class LocateOut(Schema):
 
 @router.get("/communities", response=list[CommunityOut])
 def list_communities(request: HttpRequest) -> Any:
+    require(request.user, "areas.list_places")
     return selectors.communities_for(request.user)
 
 
 @router.get("/grids", response=list[GridOut])
 def list_grids(request: HttpRequest, community_id: int | None = None) -> Any:
+    require(request.user, "areas.list_places")
     qs = selectors.grids_for(request.user)
     if community_id:
         qs = qs.filter(community_id=community_id)
@@ -64,12 +66,13 @@ def list_grids(request: HttpRequest, community_id: int | None = None) -> Any:
 
 @router.get("/grids/{grid_id}", response=GridDetailOut)
 def get_grid(request: HttpRequest, grid_id: int) -> Any:
-    return get_object_or_404(selectors.grids_with_counts(selectors.grids_for(request.user)), pk=grid_id)
+    return access_object(
+        request.user, "areas.view_grid", selectors.grids_with_counts(selectors.grids_for(request.user)), pk=grid_id
+    )
 
 
 @router.get("/locate", response=LocateOut)
 def locate(request: HttpRequest, lat: float | None = None, lng: float | None = None, address: str = "") -> Any:
     """Which grid contains a point (lat, lng) or a standard address."""
-    if not request.user.has_perm("areas.locate"):
-        raise PermissionDenied
+    require(request.user, "areas.locate")
     return selectors.resolve_location(lat=lat, lng=lng, address=address).as_dict()

@@ -83,6 +83,10 @@ class Grid(models.Model):
             from .geometry import centroid_of
 
             self.centroid_lng, self.centroid_lat = centroid_of(self.boundary)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "boundary" in update_fields:
+                # update_or_create saves only the fields it was given: the derived centroid must go with them.
+                kwargs["update_fields"] = {*update_fields, "centroid_lat", "centroid_lng"}
         super().save(*args, **kwargs)
 
 

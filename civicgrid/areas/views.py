@@ -9,11 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.selectors import staff_of_grid, stewards_of_grid
-from civicgrid.core.errors import ServiceError, require
+from civicgrid.core.errors import ServiceError, access_object, require
 from civicgrid.party.selectors import party_organisation_of
 from civicgrid.people.models import Resident
 from civicgrid.people.selectors import care_group_counts, residents_for
@@ -29,8 +29,7 @@ def _resident_count_by(path: str) -> Coalesce:
 
 @login_required
 def street_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    street = get_object_or_404(selectors.streets_for(request.user), pk=pk)
-    require(request.user, "areas.view_street", street)
+    street = access_object(request.user, "areas.view_street", selectors.streets_for(request.user), pk=pk)
     communities = (
         selectors.communities_with_counts(request.user)
         .filter(street=street)
@@ -52,8 +51,9 @@ def street_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    community = get_object_or_404(selectors.communities_for(request.user).select_related("street"), pk=pk)
-    require(request.user, "areas.view_community", community)
+    community = access_object(
+        request.user, "areas.view_community", selectors.communities_for(request.user).select_related("street"), pk=pk
+    )
     grids = selectors.grids_for(request.user).filter(community=community)
     rows: list[Any] = list(selectors.grids_with_counts(grids))
     return render(
@@ -77,8 +77,9 @@ def community_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def grid_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    grid = get_object_or_404(selectors.grids_with_counts(selectors.grids_for(request.user)), pk=pk)
-    require(request.user, "areas.view_grid", grid)
+    grid = access_object(
+        request.user, "areas.view_grid", selectors.grids_with_counts(selectors.grids_for(request.user)), pk=pk
+    )
     geojson = selectors.feature_collection(selectors.grids_for(request.user).filter(pk=grid.pk), highlight_id=grid.pk)
     buildings = list(grid.buildings.annotate(house_count=Count("houses")).order_by("code")[:200])
     for b in buildings:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.shortcuts import get_object_or_404
+
+M = TypeVar("M", bound=Model)
 
 
 class ServiceError(Exception):
@@ -21,3 +27,16 @@ class NotAllowed(PermissionDenied):
 def require(actor: object, perm: str, obj: object = None) -> None:
     if not actor.has_perm(perm, obj):  # type: ignore[attr-defined]
         raise NotAllowed(perm)
+
+
+def access_object(actor: object, perm: str, queryset: QuerySet[M], **lookup: Any) -> M:
+    """Load one object for `actor` under `perm`, answering every page and endpoint the same way.
+
+    403 when the actor's role never holds `perm` (asked without an object, so nothing about the object leaks);
+    404 when the object is outside the actor's selector (its existence is not disclosed);
+    403 when the object is visible but `perm` is refused for it.
+    """
+    require(actor, perm)
+    obj = get_object_or_404(queryset, **lookup)
+    require(actor, perm, obj)
+    return obj
