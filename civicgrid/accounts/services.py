@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from civicgrid.areas.models import Community, Grid
 from civicgrid.audit.services import record
 from civicgrid.core import crypto
-from civicgrid.core.errors import NotAllowed, ServiceError, require
+from civicgrid.core.errors import NotAllowed, ServiceError, field_message, require
 from civicgrid.core.validators import phone_error
 
 from .choices import GRID_ROLES, LinkStatus, Role
@@ -25,7 +25,7 @@ def _check_password(password: str, user: User | None = None) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ServiceError(_("Password: ") + " ".join(exc.messages), field="password") from exc
+        raise ServiceError(field_message(_("Password"), " ".join(exc.messages)), field="password") from exc
 
 
 def _set_phone(user: User, phone: str) -> None:
@@ -50,7 +50,7 @@ def create_user(
     if User.objects.filter(username=username).exists():
         raise ServiceError(_("Username “%(u)s” is already taken.") % {"u": username}, field="username")
     if phone and (err := phone_error(phone)):
-        raise ServiceError(_("Phone ") + err, field="phone")
+        raise ServiceError(field_message(_("Phone"), err), field="phone")
     if phone and User.objects.filter(phone_digest=crypto.digest(phone)).exists():
         # Residents log in with their phone number: a second account on the same number would make it ambiguous.
         raise ServiceError(_("Phone: another account already uses this number."), field="phone")
@@ -101,7 +101,7 @@ def set_user_active(actor: Any, user: User, active: bool) -> User:
 def register_resident(*, phone: str, password: str, display_name: str) -> User:
     """A resident signs up with a phone number and a password. The phone is their login; it is stored encrypted."""
     if err := phone_error(phone):
-        raise ServiceError(_("Phone number ") + err, field="phone")
+        raise ServiceError(field_message(_("Phone number"), err), field="phone")
     if not display_name.strip():
         raise ServiceError(_("Name: please enter your name."), field="display_name")
     digest = crypto.digest(phone)

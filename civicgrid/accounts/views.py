@@ -26,6 +26,7 @@ class CivicLoginView(LoginView):
 
 
 def _form_error(form: object, exc: ServiceError) -> None:
+    # Service messages already name their field; they are shown under it (templates print them as they are).
     field = exc.field if exc.field in form.fields else None  # type: ignore[attr-defined]
     form.add_error(field, exc.message)  # type: ignore[attr-defined]
 

@@ -21,6 +21,6 @@ def events_for(user: Any) -> QuerySet[AuditEvent]:
             | Q(actor__street_id=s)
             | Q(actor__community__street_id=s)
             | Q(actor__grid__community__street_id=s)
-            | Q(actor__role=Role.RESIDENT)
+            | Q(actor__role=Role.RESIDENT, actor__household__grid__community__street_id=s)
         )
     return qs.none()

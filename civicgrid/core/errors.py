@@ -11,6 +11,13 @@ from django.shortcuts import get_object_or_404
 M = TypeVar("M", bound=Model)
 
 
+def field_message(label: str, message: str) -> str:
+    """“Field: what is wrong”, one translatable pattern so that word order works in every language."""
+    from django.utils.translation import gettext as _
+
+    return _("%(field)s: %(error)s") % {"field": label, "error": message}
+
+
 class ServiceError(Exception):
     """A request that cannot be carried out, with a message for the user."""
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from civicgrid.areas.models import Grid
 from civicgrid.audit.services import record
 from civicgrid.core import crypto
-from civicgrid.core.errors import ServiceError, require
+from civicgrid.core.errors import ServiceError, field_message, require
 from civicgrid.core.validators import phone_error
 from civicgrid.patrols.services import check_recorded_time
 
@@ -50,7 +50,7 @@ def record_dispute(
         if not p.get("name", "").strip():
             raise ServiceError(_("Parties: every party needs a name."), field="parties")
         if p.get("phone") and (err := phone_error(p["phone"])):
-            raise ServiceError(_("Parties: phone ") + err, field="parties")
+            raise ServiceError(field_message(_("Parties: phone"), err), field="parties")
     at = check_recorded_time(found_at)
     with transaction.atomic():
         dispute = Dispute.objects.create(

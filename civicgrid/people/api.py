@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
@@ -67,10 +67,11 @@ def get_resident(request: HttpRequest, resident_id: int) -> Any:
 
 
 @router.post("/residents/{resident_id}/reveal", response=RevealOut)
-def reveal(request: HttpRequest, resident_id: int, payload: RevealIn) -> Any:
+def reveal(request: HttpRequest, response: HttpResponse, resident_id: int, payload: RevealIn) -> Any:
     """Reveal one encrypted field; needs the permission and a reason, and is written to the audit trail."""
     resident = access_object(
         request.user, "people.reveal_resident", selectors.residents_for(request.user), pk=resident_id
     )
     value = services.reveal_resident_field(request.user, resident, payload.field, payload.reason)
+    response.headers["Cache-Control"] = "no-store"  # a plain value must not stay in any cache
     return {"field": payload.field, "value": value}

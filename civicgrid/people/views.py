@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicgrid.areas.selectors import grids_for
@@ -65,6 +66,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@never_cache  # a plain ID or phone number must not stay in a browser or proxy cache
 @login_required
 @require_POST
 def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:

@@ -79,6 +79,7 @@ class DemoBuilder:
         self.password_hash = make_password(DEMO_PASSWORD)  # hashed once: demo accounts share one password
         self.care = {t.code: t for t in CareTag.objects.all()}
         self.id_seq = 0
+        self.addresses: set[str] = set()  # standard addresses handed out so far (they are unique)
 
     # --- geometry ---------------------------------------------------------------------------------
     def lattice(self, cols: int, rows: int, cell: float) -> list[list[tuple[float, float]]]:
@@ -404,12 +405,19 @@ class DemoBuilder:
                 floors = rng.choice([6, 7, 11, 18, 24])
                 per_floor = rng.choice([2, 2, 4])
                 number = rng.randint(1, 400)
+                address = f"{street.district}{street.name}{road}{number}号{estate}{b + 1}栋"
+                # Two grids of a district can draw the same road, estate and door number: take the next free
+                # number. No extra random draw, so a seed without collisions (the demo street) builds what it did.
+                while address in self.addresses:
+                    number += 1
+                    address = f"{street.district}{street.name}{road}{number}号{estate}{b + 1}栋"
+                self.addresses.add(address)
                 buildings.append(
                     Building(
                         grid=grid,
                         code=f"{grid.code}-{b + 1:03d}",
                         name=f"{estate}{b + 1}栋",
-                        address=f"{street.district}{street.name}{road}{number}号{estate}{b + 1}栋",
+                        address=address,
                         kind=BuildingKind.RESIDENTIAL if rng.random() > 0.15 else BuildingKind.MIXED,
                         floors=floors,
                     )
