@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "civicgrid.core.context_processors.navigation",
+                "civicgrid.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -236,3 +237,5 @@ CIVICGRID_IMPORT_MAX_ROWS = 200_000
 CIVICGRID_WORK_PERIODS = [("09:00", "12:00"), ("13:00", "17:00")]
 # Patrol route points (only recorded when the walker turns tracking on) are deleted after this many days.
 CIVICGRID_TRACE_RETENTION_DAYS = int(os.environ.get("CIVICGRID_TRACE_RETENTION_DAYS", "30"))
+# The case classifier's trained model (civicgrid/cases/classifier.py); trained at first use when missing.
+CIVICGRID_MODEL_DIR = VAR_DIR / "models"

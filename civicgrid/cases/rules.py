@@ -89,3 +89,6 @@ rules.add_perm("cases.report_to_whistle", has_role(Role.RESPONDER))
 rules.add_perm("cases.manage_categories", is_street_admin)
 rules.add_perm("cases.manage_calendar", is_street_admin)
 rules.add_perm("cases.view_board", is_area_staff)
+# The pages: area staff and stewards work from the inbox, responder units from their queue.
+rules.add_perm("cases.view_inbox", has_area_scope)
+rules.add_perm("cases.view_queue", has_role(Role.RESPONDER))

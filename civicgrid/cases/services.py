@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,7 +31,7 @@ from civicgrid.responders.models import Responder
 from civicgrid.responders.selectors import responders_serving
 
 from . import calendar
-from .choices import OPEN_STATUSES, Channel, ExtensionStatus, Kind, Satisfaction, Status, Urgency
+from .choices import Channel, ExtensionStatus, Kind, Satisfaction, Status, Urgency
 from .models import Case, CaseAttachment, CaseEvent, Category, ExtensionRequest, IdempotencyKey, Whistle, WhistleSummons
 from .workflow import ON_THE_SPOT, STEPS
 
@@ -190,10 +191,12 @@ def submit_case(
     photos: Sequence[UploadedFile] = (),
     idempotency_key: str = "",
     idempotency_scope: str = "",
+    source: str = "",
 ) -> tuple[Case, bool]:
     """Take in a report. Returns (case, created): a retry with the same idempotency key returns the first case.
 
     `actor` is the logged-in user recording it (staff, steward, resident) or None for an anonymous report.
+    `source` names what sent a report without a user (e.g. an integration's API key) for the timeline and audit.
     """
     scope = idempotency_scope or data.channel
     if idempotency_key:
@@ -242,13 +245,13 @@ def submit_case(
                 case=case,
                 at=now,
                 actor=actor if is_user else None,
-                actor_label=_label(actor),
+                actor_label=_label(actor) if is_user or not source else source[:150],
                 action="submit",
                 to_status=Status.SUBMITTED,
                 note=_("Report received via %(c)s.") % {"c": Channel(data.channel).label},
             )
             _attach(case, photos, event)
-            record(actor if is_user else None, "cases.submit", case, after=_snapshot(case))
+            record(actor if is_user else None, "cases.submit", case, after=_snapshot(case), reason=source)
             notify(
                 [owner],
                 verb="case.new",
@@ -266,12 +269,17 @@ def submit_case(
     return case, True
 
 
-def solve_on_the_spot(actor: Any, data: Intake, note: str, photos: Sequence[UploadedFile] = ()) -> Case:
+def solve_on_the_spot(
+    actor: Any, data: Intake, note: str, photos: Sequence[UploadedFile] = (), *, idempotency_key: str = ""
+) -> Case:
     """就地解决: a worker or steward records a matter already fixed, in one step (submitted → closed)."""
     require(actor, "cases.record_case")
     if not note.strip():
         raise ServiceError(_("Note: say what was done."), field="note")
-    case, _created = submit_case(actor, data, photos=())
+    check_photos(photos)
+    case, created = submit_case(actor, data, photos=(), idempotency_key=idempotency_key)
+    if not created:
+        return case  # a retried form: the first submission already closed it
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         if actor.role in (Role.GRID_WORKER, Role.GRID_LEADER) and case.grid_id == actor.grid_id:
@@ -318,20 +326,25 @@ def take_step(
     responder: Responder | None = None,
     satisfaction: str = "",
     target: Case | None = None,
+    _reporter_proof: bool = False,
 ) -> Case:
-    """Take one step of the loop (see workflow.STEPS). Raises ServiceError or PermissionDenied."""
+    """Take one step of the loop (see workflow.STEPS). Raises ServiceError or PermissionDenied.
+
+    `_reporter_proof` is only for survey_case_by_reporter: the tracking code stands in for the permission.
+    """
     step = STEPS.get(step_name)
     if step is None or (step.target is None and step.name != "survey"):
         raise ServiceError(_("Unknown step."))
     note = note.strip()
     check_photos(photos)
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("category", "community").get(pk=case.pk)
+        case = Case.objects.select_for_update(of=("self",)).select_related("category", "community").get(pk=case.pk)
         if case.status not in step.sources:
             raise ServiceError(
                 _("This case is “%(s)s”: it cannot be “%(a)s” now.") % {"s": Status(case.status).label, "a": step.label}
             )
-        require(actor, f"cases.{step.name}", case)
+        if not (_reporter_proof and step.name == "survey"):
+            require(actor, f"cases.{step.name}", case)
         if step.needs_note and not note:
             raise ServiceError(_("Note: please give a reason or say what was done."), field="note")
         before = _snapshot(case)
@@ -446,6 +459,20 @@ def take_step(
     return case
 
 
+def survey_case_by_reporter(tracking_code: str, satisfaction: str, comment: str = "") -> Case:
+    """The reporter rates a closed case on the public tracking page.
+
+    Holding the tracking code is the reporter's proof, so no account or permission is asked for; the timeline
+    and the audit trail record the rating with no actor (action `cases.survey`).
+    """
+    from .selectors import case_by_tracking_code
+
+    case = case_by_tracking_code(tracking_code)
+    if case is None:
+        raise ServiceError(_("Tracking code: no report has this code."), field="code")
+    return take_step(None, case, "survey", comment, satisfaction=satisfaction, _reporter_proof=True)
+
+
 def default_responder(case: Case) -> Responder | None:
     """The unit of the category's responder type that serves the case's grid (most specific first)."""
     if case.grid is None or not case.category.responder_kind:
@@ -456,16 +483,19 @@ def default_responder(case: Case) -> Responder | None:
 
 
 def request_extension(actor: Any, case: Case, extra_minutes: int, reason: str) -> ExtensionRequest:
-    require(actor, "cases.request_extension", case)
-    if case.status not in STEPS["request_extension"].sources:
-        raise ServiceError(_("Only a case being handled can be extended."))
-    if not 30 <= extra_minutes <= 60 * 24 * 30:
-        raise ServiceError(_("Extra time: between 30 minutes and 30 days."), field="extra_minutes")
-    if not reason.strip():
-        raise ServiceError(_("Reason: say why more time is needed."), field="reason")
-    if case.extensions.filter(status=ExtensionStatus.PENDING).exists():
-        raise ServiceError(_("An extension request is already waiting for a decision."))
     with transaction.atomic():
+        # Locked and read again: the status and the "one pending request" rule must hold at the moment of writing,
+        # not when the caller loaded the case (two clicks would otherwise make two pending requests).
+        case = Case.objects.select_for_update(of=("self",)).select_related("community").get(pk=case.pk)
+        require(actor, "cases.request_extension", case)
+        if case.status not in STEPS["request_extension"].sources:
+            raise ServiceError(_("Only a case being handled can be extended."))
+        if not 30 <= extra_minutes <= 60 * 24 * 30:
+            raise ServiceError(_("Extra time: between 30 minutes and 30 days."), field="extra_minutes")
+        if not reason.strip():
+            raise ServiceError(_("Reason: say why more time is needed."), field="reason")
+        if case.extensions.filter(status=ExtensionStatus.PENDING).exists():
+            raise ServiceError(_("An extension request is already waiting for a decision."))
         req = ExtensionRequest.objects.create(
             case=case, requested_by=actor, extra_minutes=extra_minutes, reason=reason.strip()
         )
@@ -493,11 +523,15 @@ def request_extension(actor: Any, case: Case, extra_minutes: int, reason: str) -
 
 def decide_extension(actor: Any, req: ExtensionRequest, approve: bool, note: str = "") -> ExtensionRequest:
     with transaction.atomic():
-        req = ExtensionRequest.objects.select_for_update().select_related("case").get(pk=req.pk)
-        case = Case.objects.select_for_update().select_related("community").get(pk=req.case_id)
+        # The case first, then the request: the same order as request_extension, so the two never deadlock.
+        case = Case.objects.select_for_update(of=("self",)).select_related("community").get(pk=req.case_id)
+        req = ExtensionRequest.objects.select_for_update().get(pk=req.pk)
         require(actor, "cases.approve_extension", case)
         if req.status != ExtensionStatus.PENDING:
             raise ServiceError(_("This extension request has already been decided."))
+        if approve and case.status not in RUNNING[1:]:
+            # More time only makes sense while the resolve limit runs; once resolved (or parked) it is moot.
+            raise ServiceError(_("This case is no longer being handled: the extension can only be refused."))
         now = _now()
         req.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
         req.decided_by, req.decided_at = actor, now
@@ -536,6 +570,8 @@ def blow_whistle(
 ) -> Whistle:
     """吹哨报到: summon several units to one case; each must report within `limit_minutes`."""
     require(actor, "cases.whistle", case)
+    if case.status not in STEPS["whistle"].sources:
+        raise ServiceError(_("This case is “%(s)s”: the whistle is for open cases.") % {"s": Status(case.status).label})
     units = list(responders)
     if len(units) < 1:
         raise ServiceError(_("Units: choose at least one unit to summon."), field="responders")
@@ -624,36 +660,79 @@ def current_due(case: Case) -> datetime | None:
     return None
 
 
+def _limit_minutes(case: Case) -> int:
+    """The category's length of the limit that runs now (accepting while submitted, else resolving)."""
+    return case.category.accept_minutes if case.status == Status.SUBMITTED else case.category.resolve_minutes
+
+
+def _minutes(a: datetime, b: datetime, urgent: bool, days: Any) -> float:
+    """Minutes from a to b of the time that counts for the case: the clock when urgent, else working time."""
+    if urgent:
+        return max((b - a).total_seconds() / 60, 0.0)
+    return calendar.working_minutes_between(a, b, days)
+
+
+WARN_PERCENT = 80  # warn when 80 % of the limit has passed (20 % of it remains); integer, so 12 of 60 is exact
+RUNNING = (Status.SUBMITTED, Status.ACCEPTED, Status.DISPATCHED, Status.ACKNOWLEDGED, Status.IN_PROGRESS)
+
+
 def check_deadlines(now: datetime | None = None) -> dict[str, int]:
-    """Periodic: warn at 80 % of a limit, flag overdue, escalate grid → community → street."""
+    """Periodic: warn at 80 % of a limit, flag overdue, escalate grid → community → street.
+
+    Level 1 (community) as soon as the running limit has passed; level 2 (street) once the case is late by a
+    second full limit. Both are measured from the deadline itself, in the case's own time (working or clock), so
+    a limit that was restarted (redo, unpark) or extended is judged by its current deadline. Each warning and each
+    escalation notifies once: the flags it sets are what the next run compares against.
+    """
     now = now or _now()
+    days = calendar.overrides()
     counts = {"warned": 0, "overdue": 0, "escalated": 0}
-    open_cases = Case.objects.filter(
-        status__in=[s for s in OPEN_STATUSES if s not in (Status.RESOLVED, Status.VERIFIED)]
-    ).select_related("community", "owner")
-    for case in open_cases.iterator(chunk_size=500):
+    due_passed = Q(status=Status.SUBMITTED, accept_due_at__lt=now) | Q(status__in=RUNNING[1:], resolve_due_at__lt=now)
+    candidates = (
+        Case.objects.filter(status__in=RUNNING)
+        .filter(Q(warned_at__isnull=True) | due_passed)  # warned and not yet due: nothing to do
+        .exclude(overdue=True, escalation_level__gte=2)  # already at the street: nothing more to do
+        .select_related("community", "owner", "category")
+        .order_by("pk")
+    )
+    for case in candidates.iterator(chunk_size=500):
         due = current_due(case)
         if due is None:
             continue
-        start = case.created_at if case.status == Status.SUBMITTED else (case.accepted_at or case.created_at)
         urgent = case.urgency == Urgency.URGENT
+        limit = _limit_minutes(case)
+        before = (case.overdue, case.escalation_level, case.warned_at)
+        escalated = warned = False
+        if now > due:
+            level = 2 if _minutes(due, now, urgent, days) >= limit else 1
+            if not case.overdue or level > case.escalation_level:
+                escalated = max(level, case.escalation_level) > case.escalation_level
+                case.overdue = True
+                case.escalation_level = max(level, case.escalation_level)
+        elif case.warned_at is None and _minutes(now, due, urgent, days) * 100 <= (100 - WARN_PERCENT) * limit:
+            case.warned_at, warned = now, True
+        if (case.overdue, case.escalation_level, case.warned_at) == before:
+            continue
         with transaction.atomic():
-            changed = False
-            if now > due:
-                level = 1
-                # A second full limit past the deadline goes to the street.
-                if now > due + (due - start):
-                    level = 2
-                if not case.overdue or level > case.escalation_level:
-                    case.overdue = True
-                    old_level, case.escalation_level = case.escalation_level, max(level, case.escalation_level)
-                    counts["overdue"] += 1
-                    if case.escalation_level > old_level:
-                        counts["escalated"] += 1
-                        _notify_escalation(case)
-                    changed = True
-            elif case.warned_at is None and calendar.elapsed_fraction(start, due, now, urgent) >= 0.8:
-                case.warned_at = now
+            # Only if nobody changed the case since it was read: a step taken meanwhile (say, the case was just
+            # resolved) has already set the flags right for the new state, and must not be overwritten.
+            updated = Case.objects.filter(
+                pk=case.pk,
+                status=case.status,
+                accept_due_at=case.accept_due_at,
+                resolve_due_at=case.resolve_due_at,
+                overdue=before[0],
+                escalation_level=before[1],
+                warned_at=before[2],
+            ).update(overdue=case.overdue, escalation_level=case.escalation_level, warned_at=case.warned_at)
+            if not updated:
+                continue
+            if escalated:
+                counts["escalated"] += 1
+                _notify_escalation(case)
+            if case.overdue and not before[0]:
+                counts["overdue"] += 1
+            if warned:
                 counts["warned"] += 1
                 notify(
                     [case.owner],
@@ -661,17 +740,13 @@ def check_deadlines(now: datetime | None = None) -> dict[str, int]:
                     text=_("Case %(c)s is close to its time limit.") % {"c": case.tracking_code},
                     url=f"/cases/{case.pk}/",
                 )
-                changed = True
-            if changed:
-                Case.objects.filter(pk=case.pk).update(
-                    overdue=case.overdue, escalation_level=case.escalation_level, warned_at=case.warned_at
-                )
-                record(
-                    None,
-                    "cases.deadline_check",
-                    case,
-                    after={"overdue": case.overdue, "escalation_level": case.escalation_level},
-                )
+            record(
+                None,
+                "cases.deadline_check",
+                case,
+                before={"overdue": before[0], "escalation_level": before[1]},
+                after={"overdue": case.overdue, "escalation_level": case.escalation_level, "warned": bool(warned)},
+            )
     return counts
 
 

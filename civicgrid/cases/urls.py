@@ -1,4 +1,20 @@
+"""Staff pages over cases (login required): inbox, board, queue, detail with its actions, recording a case."""
+
 from django.urls import path
 
+from . import views
+
 app_name = "cases"
-urlpatterns: list = []  # filled in by the case pages work
+urlpatterns = [
+    path("", views.inbox, name="inbox"),
+    path("board/", views.board, name="board"),
+    path("queue/", views.queue, name="queue"),
+    path("new/", views.new_case, name="new"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/step/<slug:name>/", views.step, name="step"),
+    path("<int:pk>/extension/", views.extension_request, name="extension_request"),
+    path("<int:pk>/extension/<int:ext_pk>/decide/", views.extension_decide, name="extension_decide"),
+    path("<int:pk>/whistle/", views.whistle, name="whistle"),
+    path("<int:pk>/whistle/<int:summons_pk>/report/", views.whistle_report, name="whistle_report"),
+    path("<int:pk>/photos/<int:photo_pk>/", views.photo, name="photo"),
+]
