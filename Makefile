@@ -8,36 +8,37 @@ export DJANGO_SETTINGS_MODULE ?= config.settings
 
 .PHONY: run test lint typecheck bench install install-dev messages clean-db
 
-# Installs are skipped when their lock file has not changed (stamp files in var/).
-var/.installed-runtime: requirements.txt
-	@mkdir -p var
+# Installs are skipped when their lock file has not changed. The stamps live inside what they stamp
+# (.venv/, node_modules/), so deleting either folder brings a fresh install.
+$(VENV)/.installed-runtime: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@touch $@
 
-var/.installed-dev: requirements-dev.txt requirements.txt
-	@mkdir -p var
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	@touch $@ var/.installed-runtime
+	@touch $@ $(VENV)/.installed-runtime
 
-var/.installed-npm: package-lock.json
-	@mkdir -p var
+node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: var/.installed-runtime var/.installed-npm
-install-dev: var/.installed-dev var/.installed-npm
+install: $(VENV)/.installed-runtime node_modules/.installed
+install-dev: $(VENV)/.installed-dev node_modules/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
 	$(PY) manage.py demo_logins
-	@echo "CivicGrid: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server and the task worker)"
+	@echo "CivicGrid: http://127.0.0.1:$(PORT)/  (Ctrl-C stops the web server, the task worker and the scheduler)"
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --no-reload & \
+	  $(PY) manage.py scheduler & \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The whole suite, browser tests included (Debian's chromium at /usr/bin/chromium and the npm packages;
+# .ci/run installs both). Without a browser: make test PYTEST_ARGS='-m "not browser"'.
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
