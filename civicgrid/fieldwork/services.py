@@ -7,6 +7,7 @@ records made the first time ("duplicate") instead of making new ones.
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -14,7 +15,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 
@@ -28,8 +31,9 @@ from civicgrid.visits import services as visits
 
 from .models import SyncReceipt
 
-KINDS = ("patrol_start", "patrol_finish", "finding", "visit", "dispute", "screening")
+KINDS = ("patrol_start", "patrol_finish", "finding", "trace", "visit", "dispute", "screening")
 MAX_BATCH = 100
+MAX_TRACE_POINTS = 500  # per entry; the phone sends a route in pieces
 
 
 def _uuid(value: Any, field: str = "client_id") -> uuid.UUID:
@@ -42,10 +46,25 @@ def _uuid(value: Any, field: str = "client_id") -> uuid.UUID:
 def _time(value: Any) -> datetime | None:
     if not value:
         return None
-    parsed = parse_datetime(str(value))
+    try:
+        parsed = parse_datetime(str(value))
+    except ValueError:
+        parsed = None
     if parsed is None:
         raise ServiceError(_("Time: not an ISO-8601 date and time."), field="at")
+    if timezone.is_naive(parsed):  # a phone that leaves out the offset means local time (Asia/Shanghai)
+        parsed = timezone.make_aware(parsed)
     return parsed
+
+
+def _id(data: Mapping[str, Any], key: str) -> int | None:
+    """A database id from the entry (a number or a string of digits), or None when it is left out."""
+    v = data.get(key)
+    if v in (None, ""):
+        return None
+    if isinstance(v, bool) or not str(v).isdigit():
+        raise ServiceError(_("%(f)s: not a valid id.") % {"f": key}, field=key)
+    return int(v)
 
 
 def _float(data: Mapping[str, Any], key: str) -> float | None:
@@ -53,9 +72,12 @@ def _float(data: Mapping[str, Any], key: str) -> float | None:
     if v in (None, ""):
         return None
     try:
-        return float(v)
+        number = float(v)
     except (TypeError, ValueError) as exc:
         raise ServiceError(_("%(f)s: not a number.") % {"f": key}, field=key) from exc
+    if not math.isfinite(number):
+        raise ServiceError(_("%(f)s: not a number.") % {"f": key}, field=key)
+    return number
 
 
 def _patrol(actor: Any, client_id: Any) -> Patrol:
@@ -73,7 +95,7 @@ def _apply(
     actor: Any, kind: str, cid: uuid.UUID, at: datetime | None, data: Mapping[str, Any], photo: UploadedFile | None
 ) -> tuple[str, int]:
     if kind == "patrol_start":
-        grid = Grid.objects.select_related("community").filter(pk=data.get("grid_id") or actor.grid_id).first()
+        grid = Grid.objects.select_related("community").filter(pk=_id(data, "grid_id") or actor.grid_id).first()
         if grid is None:
             raise ServiceError(_("Grid: unknown grid."), field="grid_id")
         p = patrols.start_patrol(
@@ -98,21 +120,20 @@ def _apply(
         return "patrol", p.pk
     if kind == "finding":
         patrol = _patrol(actor, data.get("patrol"))
+        # The street's own item of that code if it has one, else the shipped default (one query).
         item = (
             ChecklistItem.objects.select_related("category")
-            .filter(code=data.get("item"), active=True)
-            .filter(street__isnull=True)
+            .filter(Q(street__isnull=True) | Q(street_id=patrol.grid.community.street_id))
+            .filter(code=str(data.get("item", "")), active=True)
+            .order_by(F("street_id").desc(nulls_last=True))
             .first()
         )
-        own = (
-            ChecklistItem.objects.select_related("category")
-            .filter(code=data.get("item"), active=True, street_id=patrol.grid.community.street_id)
-            .first()
-        )
-        item = own or item
         if item is None:
             raise ServiceError(_("Checklist item: unknown item."), field="item")
-        building = Building.objects.filter(pk=data["building_id"]).first() if data.get("building_id") else None
+        building_id = _id(data, "building_id")
+        building = Building.objects.filter(pk=building_id).first() if building_id else None
+        if building_id and building is None:
+            raise ServiceError(_("Building: unknown building."), field="building_id")
         f = patrols.record_finding(
             actor,
             patrol,
@@ -127,8 +148,27 @@ def _apply(
             found_at=at,
         )
         return "finding", f.pk
+    if kind == "trace":
+        patrol = _patrol(actor, data.get("patrol"))
+        raw = data.get("points")
+        if not isinstance(raw, list) or len(raw) > MAX_TRACE_POINTS:
+            raise ServiceError(_("Route: a list of at most %(n)d points.") % {"n": MAX_TRACE_POINTS}, field="points")
+        points = []
+        for point in raw:
+            if not isinstance(point, list | tuple) or len(point) != 3:
+                raise ServiceError(_("Route: each point is [time, latitude, longitude]."), field="points")
+            at_point = _time(point[0])
+            lat, lng = _float({"lat": point[1]}, "lat"), _float({"lng": point[2]}, "lng")
+            if at_point is None or lat is None or lng is None:
+                raise ServiceError(_("Route: each point is [time, latitude, longitude]."), field="points")
+            points.append((patrols.check_recorded_time(at_point), lat, lng))
+        patrols.add_trace_points(actor, patrol, points)
+        return "trace", patrol.pk
     if kind == "visit":
-        household = Household.objects.select_related("grid", "house").filter(pk=data.get("household_id")).first()
+        household_id = _id(data, "household_id")
+        household = (
+            Household.objects.select_related("grid", "house").filter(pk=household_id).first() if household_id else None
+        )
         if household is None:
             raise ServiceError(_("Household: unknown household."), field="household_id")
         v = visits.record_visit(
@@ -146,25 +186,28 @@ def _apply(
         )
         return "visit", v.pk
     if kind == "dispute":
-        grid = Grid.objects.filter(pk=data.get("grid_id") or actor.grid_id).first()
+        grid = Grid.objects.filter(pk=_id(data, "grid_id") or actor.grid_id).first()
         if grid is None:
             raise ServiceError(_("Grid: unknown grid."), field="grid_id")
         parties = data.get("parties") or []
-        if not isinstance(parties, list):
+        if not isinstance(parties, list) or not all(isinstance(p, Mapping) for p in parties):
             raise ServiceError(_("Parties: a list of names."), field="parties")
         d = disputes.record_dispute(
             actor,
             grid,
             kind=str(data.get("kind", "")),
             summary=str(data.get("summary", "")),
-            parties=[dict(p) for p in parties],
+            parties=[{"name": str(p.get("name") or ""), "phone": str(p.get("phone") or "")} for p in parties],
             client_id=cid,
             found_at=at,
         )
         return "dispute", d.pk
     if kind == "screening":
-        grid = Grid.objects.filter(pk=data.get("grid_id") or actor.grid_id).first()
-        month = parse_date(str(data.get("month", "")))
+        grid = Grid.objects.filter(pk=_id(data, "grid_id") or actor.grid_id).first()
+        try:
+            month = parse_date(str(data.get("month", "")))
+        except ValueError:
+            month = None
         if grid is None or month is None:
             raise ServiceError(_("Screening: grid and month (YYYY-MM-01) are needed."), field="month")
         s = disputes.submit_screening(
@@ -174,52 +217,117 @@ def _apply(
     raise ServiceError(_("Kind: unknown entry kind “%(k)s”.") % {"k": kind}, field="kind")
 
 
+def _error(client_id: Any, message: str, field: str = "") -> dict[str, Any]:
+    return {"client_id": str(client_id), "status": "error", "field": field, "message": message}
+
+
+def _seen(actor: Any, cid: uuid.UUID, receipt: SyncReceipt) -> dict[str, Any]:
+    """The answer for a client id that already has a receipt: the same record again, for its own sender only."""
+    if receipt.user_id != actor.pk:
+        # Client ids are random UUIDs: a clash means a replayed or forged entry. Say nothing about the record.
+        return _error(cid, _("Client id: already used by someone else."), "client_id")
+    return {"client_id": str(cid), "status": "duplicate", "kind": receipt.kind, "id": receipt.object_id}
+
+
+def _known_receipts(entries: list[Any]) -> dict[uuid.UUID, SyncReceipt]:
+    """The receipts of the batch's client ids, in one query (most entries of a resent batch have one)."""
+    ids = []
+    for entry in entries:
+        try:
+            ids.append(uuid.UUID(str(entry.get("client_id"))))
+        except (AttributeError, ValueError, TypeError):
+            continue
+    return {r.client_id: r for r in SyncReceipt.objects.filter(client_id__in=ids)} if ids else {}
+
+
+class _Durability:
+    """On PostgreSQL the batch's entries commit without waiting for their WAL to reach the disk, and the answer waits
+    for one flush that covers them all: one disk wait per batch instead of one per entry.
+
+    Why it is safe: an entry is lost in a crash only together with its receipt (one transaction), and the phone
+    deletes an entry only after the answer, which comes after the flush. Why it matters: the audit trail's head
+    row is locked from an entry's audit event to its commit; a commit that waits for the disk keeps every other
+    phone's entry waiting behind it (see docs/performance.md, "Field work")."""
+
+    def __init__(self) -> None:
+        self.on = connection.vendor == "postgresql"
+        self.pending_receipt: int | None = None
+
+    def __enter__(self) -> _Durability:
+        if self.on:
+            with connection.cursor() as cur:
+                cur.execute("SET synchronous_commit TO OFF")  # this connection, until __exit__
+        return self
+
+    def committed(self, receipt_id: int) -> None:
+        self.pending_receipt = receipt_id
+
+    def __exit__(self, *exc: object) -> None:
+        """Back to synchronous commits; then a synchronous commit of a write, which waits for the WAL up to its own
+        record, after every earlier commit of this connection. Touching the last receipt is the cheapest write."""
+        if not self.on:
+            return
+        with connection.cursor() as cur:
+            cur.execute("RESET synchronous_commit")
+        if self.pending_receipt is not None:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute(
+                    f"UPDATE {SyncReceipt._meta.db_table} SET received_at = received_at WHERE id = %s",
+                    [self.pending_receipt],
+                )
+
+
 def accept_batch(
     actor: Any, entries: list[Mapping[str, Any]], files: Mapping[str, UploadedFile] | None = None
 ) -> list[dict[str, Any]]:
-    """Apply a batch of offline entries; one result per entry: created, duplicate or error (with field and message)."""
+    """Apply a batch of offline entries; one result per entry: created, duplicate or error (with field and message).
+
+    Entries are applied in the order sent (a patrol's start before its findings), each in its own transaction
+    with its receipt. An entry that fails leaves nothing behind and does not stop the others. Everything created
+    is on disk before this returns."""
+    if not isinstance(entries, list):
+        raise ServiceError(_("Batch: a list of entries."), field="entries")
     if len(entries) > MAX_BATCH:
         raise ServiceError(_("Batch: at most %(n)d entries at a time.") % {"n": MAX_BATCH}, field="entries")
     files = files or {}
-    results: list[dict[str, Any]] = []
-    for entry in entries:
-        raw_id = entry.get("client_id")
-        try:
-            cid = _uuid(raw_id)
-            receipt = SyncReceipt.objects.filter(client_id=cid).first()
-            if receipt is not None:
-                results.append(
-                    {"client_id": str(cid), "status": "duplicate", "kind": receipt.kind, "id": receipt.object_id}
-                )
-                continue
-            kind = str(entry.get("kind", ""))
-            photo = files.get(str(entry.get("photo"))) if entry.get("photo") else None
-            with transaction.atomic():
-                obj_kind, obj_id = _apply(actor, kind, cid, _time(entry.get("at")), entry.get("data") or {}, photo)
-                SyncReceipt.objects.create(client_id=cid, kind=obj_kind, object_id=obj_id, user=actor)
-            results.append({"client_id": str(cid), "status": "created", "kind": obj_kind, "id": obj_id})
-        except IntegrityError:
-            # The same client id arrived on another connection at the same moment: that one made the record.
-            receipt = SyncReceipt.objects.filter(client_id=_uuid(raw_id)).first()
-            if receipt is None:
-                results.append(
-                    {"client_id": str(raw_id), "status": "error", "field": "", "message": _("Conflict, please retry.")}
-                )
-            else:
-                results.append(
-                    {"client_id": str(raw_id), "status": "duplicate", "kind": receipt.kind, "id": receipt.object_id}
-                )
-        except ServiceError as exc:
-            results.append(
-                {"client_id": str(raw_id), "status": "error", "field": exc.field or "", "message": exc.message}
-            )
-        except PermissionDenied:
-            results.append(
-                {
-                    "client_id": str(raw_id),
-                    "status": "error",
-                    "field": "",
-                    "message": _("Not allowed: you can only record in your own grid."),
-                }
-            )
-    return results
+    known = _known_receipts([e for e in entries if isinstance(e, Mapping)])
+    with _Durability() as durability:
+        return [_accept_one(actor, entry, files, known, durability) for entry in entries]
+
+
+def _accept_one(
+    actor: Any,
+    entry: Any,
+    files: Mapping[str, UploadedFile],
+    known: dict[uuid.UUID, SyncReceipt],
+    durability: _Durability,
+) -> dict[str, Any]:
+    if not isinstance(entry, Mapping):
+        return _error("", _("Entry: not an object."), "entry")
+    raw_id = entry.get("client_id")
+    try:
+        cid = _uuid(raw_id)
+        receipt = known.get(cid)
+        if receipt is not None:
+            return _seen(actor, cid, receipt)
+        kind = str(entry.get("kind", ""))
+        data = entry.get("data") or {}
+        if not isinstance(data, Mapping):
+            raise ServiceError(_("Entry: its data is not an object."), field="data")
+        photo = files.get(str(entry.get("photo"))) if entry.get("photo") else None
+        with transaction.atomic():
+            obj_kind, obj_id = _apply(actor, kind, cid, _time(entry.get("at")), data, photo)
+            receipt = SyncReceipt.objects.create(client_id=cid, kind=obj_kind, object_id=obj_id, user=actor)
+        durability.committed(receipt.pk)
+        known[cid] = receipt  # the same client id twice in one batch: the second is a duplicate
+        return {"client_id": str(cid), "status": "created", "kind": obj_kind, "id": obj_id}
+    except IntegrityError:
+        # The same client id arrived on another connection at the same moment: that one made the record.
+        receipt = SyncReceipt.objects.filter(client_id=_uuid(raw_id)).first()
+        if receipt is None:
+            return _error(raw_id, _("Conflict, please retry."))
+        return _seen(actor, _uuid(raw_id), receipt)
+    except ServiceError as exc:
+        return _error(raw_id, exc.message, exc.field or "")
+    except PermissionDenied:
+        return _error(raw_id, _("Not allowed: you can only record in your own grid."))

@@ -13,9 +13,10 @@ from .models import ChecklistItem, Finding, Patrol
 
 def checklist_for(street_id: int | None) -> QuerySet[ChecklistItem]:
     """The street's own checklist once it has edited it, else the shipped defaults."""
-    own = ChecklistItem.objects.filter(street_id=street_id, active=True)
-    if street_id is not None and own.exists():
-        return own.select_related("category")
+    if street_id is not None:
+        own = ChecklistItem.objects.filter(street_id=street_id, active=True)
+        if own.exists():
+            return own.select_related("category")
     return ChecklistItem.objects.filter(street__isnull=True, active=True).select_related("category")
 
 

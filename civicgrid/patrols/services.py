@@ -19,7 +19,6 @@ from civicgrid.core.errors import ServiceError, require
 from civicgrid.people.models import Building
 
 from .models import ChecklistItem, Finding, Patrol, TracePoint
-from .selectors import checklist_for
 
 
 def check_recorded_time(at: datetime | None) -> datetime:
@@ -92,6 +91,15 @@ def finish_patrol(
     return patrol
 
 
+def on_checklist(item: ChecklistItem, street_id: int | None) -> bool:
+    """Whether the item is on the street's checklist (checklist_for), asked with at most one query."""
+    if not item.active:
+        return False
+    if item.street_id is not None:
+        return item.street_id == street_id
+    return street_id is None or not ChecklistItem.objects.filter(street_id=street_id, active=True).exists()
+
+
 def record_finding(
     actor: Any,
     patrol: Patrol,
@@ -108,7 +116,7 @@ def record_finding(
 ) -> Finding:
     """Record what was found. Not solved on the spot → a case is raised at once, pre-filled from the checklist item."""
     require(actor, "patrols.record_in_grid", patrol.grid)
-    if item.pk not in set(checklist_for(patrol.grid.community.street_id).values_list("pk", flat=True)):
+    if not on_checklist(item, patrol.grid.community.street_id):
         raise ServiceError(_("Checklist item: not on this street's checklist."), field="item")
     _check_point(lat, lng)
     if building is not None and building.grid_id != patrol.grid_id:

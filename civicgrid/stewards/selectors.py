@@ -68,5 +68,6 @@ def patrol_minutes(user_ids: list[int]) -> dict[int, int]:
     for walker_id, started, finished in Patrol.objects.filter(
         walker_id__in=user_ids, finished_at__isnull=False
     ).values_list("walker_id", "started_at", "finished_at"):
-        out[walker_id] = out.get(walker_id, 0) + int((finished - started).total_seconds() // 60)
+        if finished is not None:  # filtered above; the check is for the type checker
+            out[walker_id] = out.get(walker_id, 0) + int((finished - started).total_seconds() // 60)
     return out

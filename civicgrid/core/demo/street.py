@@ -70,8 +70,16 @@ class Stats:
 
 
 class DemoBuilder:
-    def __init__(self, seed: int = 2026, scale: str = "street", origin: tuple[float, float] = (103.88, 30.55)) -> None:
+    def __init__(
+        self,
+        seed: int = 2026,
+        scale: str = "street",
+        origin: tuple[float, float] = (103.88, 30.55),
+        cases: bool | None = None,
+    ) -> None:
+        """`cases`: also create a year of case history (default: for the street only; tiny and district skip it)."""
         self.rng = random.Random(seed)
+        self.with_cases = scale == "street" if cases is None else cases
         self.scale = SCALES[scale]
         self.scale_name = scale
         self.origin = origin
@@ -284,6 +292,14 @@ class DemoBuilder:
             password=self.password_hash,
         )
         self.stats.users += 1
+        if self.with_cases:
+            from civicgrid.cases.demo import seed_cases
+
+            self.stats.extra.update(seed_cases(self.rng))
+        if self.scale_name == "street":
+            from civicgrid.fieldwork.demo import seed_fieldwork  # patrols, visits, fire safety, disputes
+
+            self.stats.extra.update(seed_fieldwork(self.rng))
         record(None, "demo.seed", None, target_type="demo", after={"scale": self.scale_name, **self.stats.__dict__})
         return self.stats
 
