@@ -6,15 +6,18 @@ Each function checks the named permission (`cases.<step>`), validates, changes t
 
 from __future__ import annotations
 
+import operator
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import reduce
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Case as DbCase
+from django.db.models import IntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +26,7 @@ from civicgrid.accounts.models import User
 from civicgrid.areas.models import Grid
 from civicgrid.audit.services import record
 from civicgrid.core import crypto
-from civicgrid.core.errors import ServiceError, require
+from civicgrid.core.errors import ServiceError, field_message, require
 from civicgrid.core.validators import phone_error
 from civicgrid.notifications.services import emit_event, notify
 from civicgrid.people.models import Building
@@ -128,14 +131,20 @@ def owner_for(grid: Grid | None) -> User:
     """首接负责: the grid worker of the grid, else its leader, else community staff, else a street admin."""
     candidates = User.objects.filter(is_active=True).order_by("id")
     if grid is not None:
-        for role in (Role.GRID_WORKER, Role.GRID_LEADER):
-            user = candidates.filter(role=role, grid=grid).first()
-            if user:
-                return user
-        user = candidates.filter(role=Role.COMMUNITY_STAFF, community_id=grid.community_id).first()
-        if user:
-            return user
-        user = candidates.filter(role=Role.STREET_ADMIN, street_id=grid.community.street_id).first()
+        # One query for the whole chain, in its order (rank, then id), however far down it has to go.
+        ranked = [
+            (Q(role=Role.GRID_WORKER, grid=grid), 0),
+            (Q(role=Role.GRID_LEADER, grid=grid), 1),
+            (Q(role=Role.COMMUNITY_STAFF, community_id=grid.community_id), 2),
+            (Q(role=Role.STREET_ADMIN, street_id=grid.community.street_id), 3),
+        ]
+        whens = [When(q, then=Value(rank)) for q, rank in ranked]
+        user = (
+            candidates.filter(reduce(operator.or_, (q for q, _rank in ranked)))
+            .annotate(owner_rank=DbCase(*whens, output_field=IntegerField()))
+            .order_by("owner_rank", "id")
+            .first()
+        )
         if user:
             return user
     user = candidates.filter(role=Role.STREET_ADMIN).first()
@@ -165,7 +174,7 @@ def _validate(data: Intake) -> tuple[Category, str]:
             _("Location: pin the place on the map, choose a building, or type the address."), field="address_text"
         )
     if data.reporter_phone and (err := phone_error(data.reporter_phone)):
-        raise ServiceError(_("Phone ") + err, field="reporter_phone")
+        raise ServiceError(field_message(_("Phone"), err), field="reporter_phone")
     if data.kind and data.kind not in Kind.values:
         raise ServiceError(_("Kind: unknown kind “%(k)s”.") % {"k": data.kind}, field="kind")
     if data.urgency and data.urgency not in Urgency.values:
@@ -199,10 +208,8 @@ def submit_case(
     `source` names what sent a report without a user (e.g. an integration's API key) for the timeline and audit.
     """
     scope = idempotency_scope or data.channel
-    if idempotency_key:
-        existing = IdempotencyKey.objects.filter(scope=scope, key=idempotency_key).select_related("case").first()
-        if existing is not None:
-            return existing.case, False
+    if idempotency_key and (existing := _idempotent_case(scope, idempotency_key)) is not None:
+        return existing, False
     category, kind = _validate(data)
     check_photos(photos)
     grid, building = _route(data)
@@ -251,7 +258,6 @@ def submit_case(
                 note=_("Report received via %(c)s.") % {"c": Channel(data.channel).label},
             )
             _attach(case, photos, event)
-            record(actor if is_user else None, "cases.submit", case, after=_snapshot(case), reason=source)
             notify(
                 [owner],
                 verb="case.new",
@@ -259,14 +265,22 @@ def submit_case(
                 url=f"/cases/{case.pk}/",
             )
             emit_event("case.submitted", _public(case))
+            # Last before commit: the audit chain's head row is locked from here to the commit, and every
+            # concurrent submission queues on it.
+            record(actor if is_user else None, "cases.submit", case, after=_snapshot(case), reason=source)
     except IntegrityError:
-        # Someone else committed the same idempotency key first: theirs is the case.
-        if idempotency_key:
-            existing = IdempotencyKey.objects.filter(scope=scope, key=idempotency_key).select_related("case").first()
-            if existing is not None:
-                return existing.case, False
+        # A concurrent submission with the same idempotency key committed first (PostgreSQL: our insert waited
+        # on the unique index until it did; SQLite: we waited for its write lock): theirs is the case.
+        if idempotency_key and (existing := _idempotent_case(scope, idempotency_key)) is not None:
+            return existing, False
         raise
     return case, True
+
+
+def _idempotent_case(scope: str, key: str) -> Case | None:
+    """The case an idempotency key already stands for (the key alone first: the miss is the common case)."""
+    case_id = IdempotencyKey.objects.filter(scope=scope, key=key).values_list("case_id", flat=True).first()
+    return None if case_id is None else Case.objects.select_related("category").get(pk=case_id)
 
 
 def solve_on_the_spot(
@@ -511,7 +525,7 @@ def request_extension(actor: Any, case: Case, extra_minutes: int, reason: str) -
             public=False,
         )
         record(actor, "cases.request_extension", case, after={"extra_minutes": extra_minutes}, reason=reason)
-        supervisors = User.objects.filter(role=Role.COMMUNITY_STAFF, community_id=case.community_id, is_active=True)
+        supervisors = User.objects.filter(role=Role.COMMUNITY_STAFF, community=case.community, is_active=True)
         notify(
             supervisors,
             verb="case.extension",
@@ -754,7 +768,7 @@ def _notify_escalation(case: Case) -> None:
     if case.escalation_level >= 2 and case.community is not None:
         users = User.objects.filter(role=Role.STREET_ADMIN, street_id=case.community.street_id, is_active=True)
     else:
-        users = User.objects.filter(role=Role.COMMUNITY_STAFF, community_id=case.community_id, is_active=True)
+        users = User.objects.filter(role=Role.COMMUNITY_STAFF, community=case.community, is_active=True)
     notify(
         [*list(users), case.owner],
         verb="case.overdue",

@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from civicgrid.accounts import services
 from civicgrid.accounts.choices import LinkStatus, Role
@@ -75,7 +76,7 @@ def test_registering_a_phone_number_that_already_has_an_account_is_refused_on_th
         {"display_name": "冒名者", "phone": "138-0000-0001", "password": PASSWORD},  # resident_demo's number
     )
     assert response.status_code == 200
-    assert response.context["form"].errors["phone"] == [DUPLICATE_PHONE_MSGID]
+    assert response.context["form"].errors["phone"] == [_(DUPLICATE_PHONE_MSGID)]
     assert User.objects.count() == before
 
 
@@ -89,7 +90,7 @@ def test_an_invalid_phone_number_is_refused_naming_the_field() -> None:
     with pytest.raises(ServiceError) as exc:
         services.register_resident(phone="12345", password=PASSWORD, display_name="李四")
     assert exc.value.field == "phone"
-    assert "Phone number" in exc.value.message
+    assert _("Phone number") in exc.value.message
 
 
 def test_a_short_password_is_refused_on_the_register_page(client: Any) -> None:
@@ -198,7 +199,7 @@ def test_a_rejection_needs_a_reason(client_as: Any, staff_a: User, link_request:
     url = reverse("accounts:decide_link_request", args=[link_request.pk])
     client = client_as(staff_a)
     response = client.post(url, {"decision": "reject", "note": "  "})
-    assert "Reason" in " ".join(_messages(response))
+    assert _("Reason: say why the request is rejected.") in _messages(response)
     link_request.refresh_from_db()
     assert link_request.status == LinkStatus.PENDING
 

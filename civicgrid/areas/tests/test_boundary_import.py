@@ -10,6 +10,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from shapely.geometry import mapping, shape
 
 from civicgrid.areas import locator
@@ -113,7 +114,7 @@ def test_every_problem_is_listed_and_nothing_is_written(
     assert found == {(1, "geometry"), (2, "geometry"), (3, "community_code"), (4, "code")}
     messages = {p.row: p.message for p in exc.value.problems}
     assert grid_a.code in messages[1]  # names the grid it overlaps
-    assert "invalid" in messages[2]
+    assert _("polygon is invalid (self-intersecting or unclosed)") in messages[2]
     assert "510116004999" in messages[3]
     assert community_a.code in messages[4]  # says what the code must start with
     assert Grid.objects.count() == grids_before

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from civicgrid.areas.locator import GridLocator
@@ -96,7 +97,10 @@ def test_every_seeded_building_resolves_to_its_own_grid_by_its_coordinates() -> 
 def test_a_point_outside_every_grid_resolves_to_nothing_and_says_so() -> None:
     location = resolve_location(lat=39.9042, lng=116.4074)  # Beijing
     assert location.grid is None
-    assert "outside every grid" in location.message
+    assert location.message == _("The point (%(lat).6f, %(lng).6f) is outside every grid.") % {
+        "lat": 39.9042,
+        "lng": 116.4074,
+    }
     assert location.as_dict()["found"] is False
 
 
@@ -121,14 +125,14 @@ def test_part_of_an_address_that_several_addresses_contain_is_not_guessed() -> N
     assert Building.objects.filter(address__contains="九江街道").count() > 1
     location = resolve_location(address="九江街道")
     assert location.grid is None
-    assert "No standard address matches" in location.message
+    assert location.message == _("No standard address matches “%(a)s”.") % {"a": "九江街道"}
 
 
 @pytest.mark.django_db
 def test_an_unknown_address_says_no_standard_address_matches() -> None:
     location = resolve_location(address="火星路1号")
     assert location.grid is None
-    assert location.message == "No standard address matches “火星路1号”."
+    assert location.message == _("No standard address matches “%(a)s”.") % {"a": "火星路1号"}
 
 
 @pytest.mark.parametrize(
@@ -148,7 +152,7 @@ def test_unusable_input_is_refused_with_a_message_naming_the_coordinate(
     with pytest.raises(ServiceError) as exc:
         resolve_location(**kw)
     assert exc.value.field == field
-    assert words in exc.value.message
+    assert _(words) in exc.value.message
 
 
 @pytest.mark.django_db
@@ -172,7 +176,7 @@ def test_the_locate_api_answers_400_naming_latitude(client_as: Any, worker_a: An
     response = client_as(worker_a).get("/api/v1/areas/locate", {"lat": 95, "lng": 103.88})
     assert response.status_code == 400
     assert response.json()["field"] == "lat"
-    assert "Latitude" in response.json()["detail"]
+    assert _("Latitude") in response.json()["detail"]
 
 
 @pytest.mark.django_db
