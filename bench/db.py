@@ -2,22 +2,22 @@
 
 Benchmarks never touch the demo database: `python -m bench` points CIVICGRID_VAR_DIR at var/bench/ (SQLite), or
 DATABASE_URL names a database of its own (PostgreSQL: civicgrid_bench). `ensure_world("street")` leaves that
-database holding exactly the demo street; checking costs three COUNTs, seeding happens only when it holds
-something else.
+database holding exactly the demo street; checking costs four COUNTs, and seeding happens only when the
+database holds something else.
 """
 
 from __future__ import annotations
 
 import io
-import json
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from django.apps import apps
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection
 from django.test.utils import override_settings
 
 from bench.common import Context
@@ -51,28 +51,37 @@ def holds(scale: str) -> bool:
 
 
 def empty() -> None:
-    """Delete every row, then put back what migrations ship (the care groups), as a fresh `migrate` would."""
-    from civicgrid.people.models import CareTag
+    """Make the database what a first `migrate` leaves: every table dropped, then migrated again.
 
-    call_command("flush", interactive=False, verbosity=0)
-    fixture = Path(apps.get_app_config("people").path) / "fixtures" / "care_tags.json"
-    with transaction.atomic():
-        for row in json.loads(fixture.read_text(encoding="utf-8")):
-            CareTag.objects.update_or_create(code=row["code"], defaults=row)
+    Not `flush`: that also deletes the rows data migrations ship (care groups, case categories, checklists…),
+    and the seed needs them. Refuses any database whose name does not say "bench".
+    """
+    name = str(connection.settings_dict["NAME"])
+    if "bench" not in name:
+        raise RuntimeError(f"bench: refusing to empty {name!r}, which is not a bench database")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE")
+            cursor.execute("CREATE SCHEMA public")
+    else:
+        connection.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(name + suffix).unlink(missing_ok=True)
+    migrate()
 
 
-def seed(scale: str) -> float:
-    """Run `seed_demo --scale <scale>` on an empty database; wall-clock seconds."""
+def seed(scale: str) -> tuple[float, str]:
+    """Run `seed_demo --scale <scale>` on an empty database: (wall-clock seconds, what the command printed)."""
     out = io.StringIO()
     t0 = time.perf_counter()
     call_command("seed_demo", scale=scale, seed=SEED, stdout=out)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, out.getvalue().strip()
 
 
 def ensure_world(scale: str) -> bool:
     """Migrate, and make the database hold the demo world of `scale` ("street" or "district").
 
-    Returns True when it had to (re)seed. A world of another scale, or anything else, is flushed first.
+    Returns True when it had to (re)seed. A world of another scale, or anything else, is dropped first.
     """
     migrate()
     if holds(scale):
@@ -88,3 +97,8 @@ def production_like() -> Iterator[None]:
     """DEBUG off while measuring: with DEBUG on, Django logs every query's SQL, which is not what production pays."""
     with override_settings(DEBUG=False):
         yield
+
+
+def machine() -> dict[str, Any]:
+    """CPUs and load when a figure was taken: on a shared 2-core machine, other work skews every figure."""
+    return {"cpus": os.cpu_count(), "load_1min": round(os.getloadavg()[0], 2)}

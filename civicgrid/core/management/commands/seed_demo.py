@@ -1,3 +1,4 @@
+import argparse
 import time
 from typing import Any
 
@@ -16,6 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same data)")
         parser.add_argument("--scale", choices=sorted(SCALES), default="street")
         parser.add_argument("--if-empty", action="store_true", help="do nothing when a street already exists")
+        parser.add_argument(
+            "--cases",
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help="a year of case history (default: yes for the street, no for tiny and district)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and Street.objects.exists():
@@ -25,7 +32,7 @@ class Command(BaseCommand):
             self.stderr.write("The database already holds a street; seed_demo needs an empty database.")
             raise SystemExit(1)
         started = time.perf_counter()
-        stats = DemoBuilder(seed=options["seed"], scale=options["scale"]).build()
+        stats = DemoBuilder(seed=options["seed"], scale=options["scale"], cases=options["cases"]).build()
         if connection.vendor == "postgresql":
             # Fresh statistics for the planner: until autovacuum gets round to it (never, where it is off), the
             # district's resident list is planned without them and takes a second a page instead of tens of ms.
@@ -36,5 +43,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Seeded {options['scale']} in {elapsed:.1f}s: {stats.streets} street(s), {stats.communities} communities, "
             f"{stats.grids} grids, {stats.buildings} buildings, {stats.houses} houses, {stats.households} households, "
-            f"{stats.residents} residents, {stats.units} units, {stats.users} accounts."
+            f"{stats.residents} residents, {stats.units} units, {stats.users} accounts"
+            + (
+                f", {stats.extra['cases']} cases ({stats.extra['open']} open, {stats.extra['overdue']} overdue)."
+                if "cases" in stats.extra
+                else "."
+            )
         )
