@@ -30,6 +30,18 @@ def seed_tiny_world() -> None:
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: Any) -> None:
+    """SQLite tests use a database file (in pytest's temporary directory), not memory: the live server then
+    serves each request on its own connection, with WAL and IMMEDIATE transactions as in production. (With an
+    in-memory database every server thread shares the test's one connection, so concurrency is not tested.)"""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test_civicgrid.sqlite3")
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock():
         seed_tiny_world()

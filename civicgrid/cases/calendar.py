@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -22,7 +23,10 @@ def work_periods() -> list[tuple[time, time]]:
     return [(time.fromisoformat(a), time.fromisoformat(b)) for a, b in settings.CIVICGRID_WORK_PERIODS]
 
 
-_overrides: dict[str, object] = {"version": None, "days": {}}
+_overrides: dict[str, object] = {"version": None, "days": {}, "loaded": 0.0}
+# Without a shared cache (no REDIS_URL: `make run`), each process has its own version stamp, so an edit made in
+# the web server would never reach the task worker. Reloading at least this often bounds that staleness.
+MAX_AGE_SECONDS = 300.0
 
 
 def overrides() -> Mapping[date, bool]:
@@ -30,9 +34,11 @@ def overrides() -> Mapping[date, bool]:
     from .models import CalendarDay
 
     version = cache.get(VERSION_KEY, 0)
-    if _overrides["version"] != version:
+    now = monotonic()
+    if _overrides["version"] != version or now - _overrides["loaded"] > MAX_AGE_SECONDS:  # type: ignore[operator]
         _overrides["days"] = dict(CalendarDay.objects.values_list("date", "is_workday"))
         _overrides["version"] = version
+        _overrides["loaded"] = now
     return _overrides["days"]  # type: ignore[return-value]
 
 

@@ -41,6 +41,12 @@ def cases_for(user: Any) -> QuerySet[Case]:
     return qs.filter(q)
 
 
+def cases_for_street(street_id: int) -> QuerySet[Case]:
+    """What an integration holding a street's API key reads: the street's cases and those outside every grid
+    (as its street admins see them, see `cases_for`)."""
+    return Case.objects.select_related(*BASE_RELATED).filter(Q(community__street_id=street_id) | Q(grid__isnull=True))
+
+
 def _overdue_first(qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.annotate(
         _rank=When_(

