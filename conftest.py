@@ -21,9 +21,33 @@ os.environ.setdefault(
 TINY_SEED = 7
 
 
+# Data that migrations ship (care groups, case categories and calendar, patrol checklist): a transactional test
+# (the browser tests) truncates every table after it runs, so the next one loads them again the same way.
+SHIPPED_DATA = [
+    ("people.CareTag", "civicgrid.people.migrations.0002_care_tags"),
+    ("cases.Category", "civicgrid.cases.migrations.0002_default_data"),
+    ("patrols.ChecklistItem", "civicgrid.patrols.migrations.0002_default_checklist"),
+]
+
+
+def reload_shipped_data() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from civicgrid.cases import calendar
+
+    for model, migration in SHIPPED_DATA:
+        if not apps.get_model(model).objects.exists():
+            importlib.import_module(migration).load(apps, None)
+    calendar.invalidate()
+
+
 def seed_tiny_world() -> None:
     from civicgrid.areas.locator import invalidate
     from civicgrid.core.demo.street import DemoBuilder
+
+    reload_shipped_data()
 
     DemoBuilder(seed=TINY_SEED, scale="tiny").build()
     invalidate()
