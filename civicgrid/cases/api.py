@@ -13,6 +13,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import register_converter
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
@@ -162,15 +163,16 @@ def create_case(request: HttpRequest, payload: CaseIn, response: HttpResponse) -
     first case (200 and `Idempotent-Replayed: true`) instead of creating another (201)."""
     idempotency_key = request.headers.get("Idempotency-Key", "").strip()
     if len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
-        raise HttpError(400, f"Idempotency-Key: at most {MAX_IDEMPOTENCY_KEY} characters.")
+        raise HttpError(400, _("Idempotency key: at most %(n)d characters.") % {"n": MAX_IDEMPOTENCY_KEY})
     principal = request.auth  # type: ignore[attr-defined]
+    channel: str
     if isinstance(principal, ApiKey):
         actor, scope, channel = None, principal.idempotency_scope, Channel.API
         source = f"API key {principal.prefix}… {principal.name}"
     else:
         actor, scope, channel, source = principal, f"user:{principal.pk}", payload.channel, ""
         if channel not in API_CHANNELS:
-            raise HttpError(400, "channel: one of " + ", ".join(API_CHANNELS))
+            raise HttpError(400, _("Channel: one of %(c)s.") % {"c": ", ".join(API_CHANNELS)})
     data = services.Intake(
         description=payload.description,
         category_code=payload.category.strip(),
@@ -223,18 +225,18 @@ def take_step(request: HttpRequest, tracking_code: str, step: str, payload: Step
     """Take one step of the loop (accept, reject, dispatch, acknowledge, return, start, resolve, verify, rework,
     close, survey, park, unpark, merge), as the logged-in person and under that step's rule."""
     if isinstance(request.auth, ApiKey):  # type: ignore[attr-defined]
-        raise HttpError(403, "Steps are taken by a person: log in; an API key cannot take them.")
+        raise HttpError(403, _("Steps are taken by a person: log in; an API key cannot take them."))
     case = get_object_or_404(_visible_cases(request), tracking_code=tracking_code.upper())
     responder = None
     if payload.responder_id is not None:
         responder = Responder.objects.filter(pk=payload.responder_id).first()
         if responder is None:
-            raise HttpError(400, "responder_id: no such responder unit.")
+            raise HttpError(400, _("Responder: no such responder unit."))
     target = None
     if payload.target.strip():
         target = _visible_cases(request).filter(tracking_code=payload.target.strip().upper()).first()
         if target is None:
-            raise HttpError(400, "target: no such case in your area.")
+            raise HttpError(400, _("Merge: no such case in your area."))
     services.take_step(
         request.user, case, step, payload.note, responder=responder, satisfaction=payload.satisfaction, target=target
     )
