@@ -167,7 +167,7 @@ class CaseAttachment(models.Model):
         verbose_name = _("case photo")
 
     def __str__(self) -> str:
-        return self.file.name
+        return self.file.name or ""
 
 
 class IdempotencyKey(models.Model):
