@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.accounts.choices import Role
 from civicgrid.accounts.models import User
@@ -806,6 +807,9 @@ def update_calendar_day(actor: Any, day: Any, is_workday: bool | None, note: str
     from .models import CalendarDay
 
     require(actor, "cases.manage_calendar")
+    note = note.strip()
+    if len(note) > 50:
+        raise ServiceError(field_message(_("Note"), _("at most 50 characters.")), field="note")
     with transaction.atomic():
         if is_workday is None:
             CalendarDay.objects.filter(date=day).delete()
@@ -820,6 +824,163 @@ def update_calendar_day(actor: Any, day: Any, is_workday: bool | None, note: str
             after={"is_workday": is_workday, "note": note},
         )
         transaction.on_commit(calendar.invalidate)
+
+
+def _limit(value: int | str | None, label: str, field: str) -> int:
+    """A time limit in minutes: a whole number above zero."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        raise ServiceError(field_message(label, _("enter a whole number of minutes above zero.")), field=field)
+    return number
+
+
+def _check_category_fields(
+    *,
+    name_zh: str,
+    name_en: str,
+    responder_kind: str,
+    accept_minutes: int | str | None,
+    resolve_minutes: int | str | None,
+    description: str,
+) -> dict[str, Any]:
+    from civicgrid.responders.choices import ResponderKind
+
+    name_zh, name_en, description = name_zh.strip(), name_en.strip(), description.strip()
+    if not name_zh:
+        raise ServiceError(field_message(_("Chinese name"), _("this field is required.")), field="name_zh")
+    if len(name_zh) > 50:
+        raise ServiceError(field_message(_("Chinese name"), _("at most 50 characters.")), field="name_zh")
+    if not name_en:
+        raise ServiceError(field_message(_("English name"), _("this field is required.")), field="name_en")
+    if len(name_en) > 80:
+        raise ServiceError(field_message(_("English name"), _("at most 80 characters.")), field="name_en")
+    if len(description) > 200:
+        raise ServiceError(
+            field_message(pgettext("case category", "Description"), _("at most 200 characters.")), field="description"
+        )
+    if responder_kind and responder_kind not in ResponderKind.values:
+        raise ServiceError(
+            field_message(_("Default responder type"), _("choose one of the listed types.")), field="responder_kind"
+        )
+    accept = _limit(accept_minutes, _("Accept within (minutes)"), "accept_minutes")
+    resolve = _limit(resolve_minutes, _("Resolve within (minutes)"), "resolve_minutes")
+    if accept > resolve:
+        raise ServiceError(
+            field_message(_("Accept within (minutes)"), _("cannot be longer than the time to resolve.")),
+            field="accept_minutes",
+        )
+    return {
+        "name_zh": name_zh,
+        "name_en": name_en,
+        "responder_kind": responder_kind,
+        "accept_minutes": accept,
+        "resolve_minutes": resolve,
+        "description": description,
+    }
+
+
+CATEGORY_FIELDS = (
+    "name_zh",
+    "name_en",
+    "responder_kind",
+    "accept_minutes",
+    "resolve_minutes",
+    "urgent",
+    "active",
+    "description",
+)
+
+
+def _category_state(category: Category) -> dict[str, Any]:
+    return {f: getattr(category, f) for f in ("code", *CATEGORY_FIELDS)}
+
+
+def update_category(
+    actor: Any,
+    category: Category,
+    *,
+    name_zh: str,
+    name_en: str,
+    responder_kind: str,
+    accept_minutes: int | str | None,
+    resolve_minutes: int | str | None,
+    urgent: bool,
+    active: bool,
+    description: str = "",
+) -> Category:
+    """Street admins edit a category of the taxonomy: its names, default responder type and time limits.
+
+    New limits apply to cases submitted afterwards; running cases keep the deadlines they were given.
+    """
+    require(actor, "cases.manage_categories")
+    values = _check_category_fields(
+        name_zh=name_zh,
+        name_en=name_en,
+        responder_kind=responder_kind,
+        accept_minutes=accept_minutes,
+        resolve_minutes=resolve_minutes,
+        description=description,
+    )
+    values.update(urgent=bool(urgent), active=bool(active))
+    with transaction.atomic():
+        category = Category.objects.select_for_update().get(pk=category.pk)
+        before = _category_state(category)
+        for name, value in values.items():
+            setattr(category, name, value)
+        category.save(update_fields=list(values))
+        record(actor, "cases.update_category", category, before=before, after=_category_state(category))
+    return category
+
+
+def create_category(
+    actor: Any,
+    parent: Category,
+    *,
+    code: str,
+    name_zh: str,
+    name_en: str,
+    responder_kind: str,
+    accept_minutes: int | str | None,
+    resolve_minutes: int | str | None,
+    urgent: bool = False,
+    active: bool = True,
+    description: str = "",
+) -> Category:
+    """Street admins add a leaf category under a top-level one; its code extends the parent's (0101 under 01)."""
+    require(actor, "cases.manage_categories")
+    code = code.strip()
+    if parent.parent_id is not None:
+        raise ServiceError(
+            field_message(pgettext("case category", "Parent"), _("choose a top-level category.")), field="parent"
+        )
+    if not code.isdigit() or len(code) > 10 or not code.startswith(parent.code) or code == parent.code:
+        raise ServiceError(
+            field_message(_("Code"), _("digits starting with the parent's code %(code)s.") % {"code": parent.code}),
+            field="code",
+        )
+    values = _check_category_fields(
+        name_zh=name_zh,
+        name_en=name_en,
+        responder_kind=responder_kind,
+        accept_minutes=accept_minutes,
+        resolve_minutes=resolve_minutes,
+        description=description,
+    )
+    with transaction.atomic():
+        if Category.objects.filter(code=code).exists():
+            raise ServiceError(field_message(_("Code"), _("this code is already used.")), field="code")
+        try:
+            with transaction.atomic():
+                category = Category.objects.create(
+                    parent=parent, code=code, urgent=bool(urgent), active=bool(active), **values
+                )
+        except IntegrityError:  # two admins adding the same code at once
+            raise ServiceError(field_message(_("Code"), _("this code is already used.")), field="code") from None
+        record(actor, "cases.create_category", category, after=_category_state(category))
+    return category
 
 
 def overdue_since(case: Case, now: datetime | None = None) -> timedelta | None:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import settings_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -17,4 +17,11 @@ urlpatterns = [
     path("<int:pk>/whistle/", views.whistle, name="whistle"),
     path("<int:pk>/whistle/<int:summons_pk>/report/", views.whistle_report, name="whistle_report"),
     path("<int:pk>/photos/<int:photo_pk>/", views.photo, name="photo"),
+    # The street admin's settings: categories, working calendar, patrol checklist.
+    path("settings/", settings_views.settings_page, name="settings"),
+    path("settings/categories/new/", settings_views.category_add, name="category_add"),
+    path("settings/categories/<int:pk>/", settings_views.category_edit, name="category_edit"),
+    path("settings/calendar/", settings_views.calendar_edit, name="calendar_edit"),
+    path("settings/checklist/new/", settings_views.checklist_add, name="checklist_add"),
+    path("settings/checklist/<int:pk>/", settings_views.checklist_edit, name="checklist_edit"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,11 +12,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from civicgrid.areas.models import Grid
 from civicgrid.audit.services import record
 from civicgrid.cases.choices import Channel
-from civicgrid.core.errors import ServiceError, require
+from civicgrid.core.errors import ServiceError, field_message, require
 from civicgrid.people.models import Building
 
 from .models import ChecklistItem, Finding, Patrol, TracePoint
@@ -220,3 +222,88 @@ def customise_checklist(actor: Any, street_id: int) -> list[ChecklistItem]:
             after={"street": street_id, "items": len(copies)},
         )
     return copies
+
+
+def _own_item(actor: Any, street_id: int, item: ChecklistItem) -> ChecklistItem:
+    """The street's own copy of `item`: a default item is mapped to the copy with its code."""
+    if item.street_id == street_id:
+        return item
+    if item.street_id is not None:
+        raise ServiceError(_("This checklist item belongs to another street."))
+    customise_checklist(actor, street_id)
+    own = ChecklistItem.objects.filter(street_id=street_id, code=item.code).first()
+    if own is None:
+        raise ServiceError(_("This checklist item is not on your street's checklist."))
+    return own
+
+
+def _check_item_fields(name: str, category: Any, order: int | str | None) -> tuple[str, int]:
+    from civicgrid.cases.models import Category
+
+    name = name.strip()
+    if not name:
+        raise ServiceError(
+            field_message(pgettext("checklist item", "Name"), _("this field is required.")), field="name"
+        )
+    if len(name) > 60:
+        raise ServiceError(field_message(pgettext("checklist item", "Name"), _("at most 60 characters.")), field="name")
+    if not isinstance(category, Category) or not category.is_leaf:
+        raise ServiceError(field_message(_("Category"), _("choose a case category.")), field="category")
+    try:
+        number = int(str(order).strip())
+    except (TypeError, ValueError):
+        number = -1
+    if not 0 <= number <= 32767:
+        raise ServiceError(field_message(_("Order"), _("enter a whole number from 0 to 32767.")), field="order")
+    return name, number
+
+
+def _item_state(item: ChecklistItem) -> dict[str, Any]:
+    return {
+        "street": item.street_id,
+        "code": item.code,
+        "name": item.name,
+        "category": item.category.code,
+        "order": item.order,
+        "active": item.active,
+    }
+
+
+def update_checklist_item(
+    actor: Any, item: ChecklistItem, *, name: str, category: Any, order: int | str | None, active: bool
+) -> ChecklistItem:
+    """A street admin edits an item of their street's checklist (the street gets its own copy first)."""
+    require(actor, "patrols.edit_checklist")
+    street_id = actor.street_id
+    if street_id is None:
+        raise ServiceError(_("Only an admin of a street can edit its checklist."))
+    name, number = _check_item_fields(name, category, order)
+    with transaction.atomic():
+        own = _own_item(actor, street_id, item)
+        before = _item_state(own)
+        own.name, own.category, own.order, own.active = name, category, number, bool(active)
+        own.save(update_fields=["name", "category", "order", "active"])
+        record(actor, "patrols.update_checklist_item", own, before=before, after=_item_state(own))
+    return own
+
+
+def add_checklist_item(
+    actor: Any, street_id: int, *, code: str, name: str, category: Any, order: int | str | None
+) -> ChecklistItem:
+    """A street admin adds an item to their street's checklist (the street gets its own copy first)."""
+    require(actor, "patrols.edit_checklist")
+    if actor.street_id != street_id and not actor.is_superuser:
+        raise ServiceError(_("You can only edit your own street's checklist."))
+    code = code.strip()
+    if not re.fullmatch(r"[a-z0-9_]{1,30}", code):
+        raise ServiceError(
+            field_message(_("Code"), _("up to 30 lowercase letters, digits or underscores.")), field="code"
+        )
+    name, number = _check_item_fields(name, category, order)
+    with transaction.atomic():
+        customise_checklist(actor, street_id)
+        if ChecklistItem.objects.filter(street_id=street_id, code=code).exists():
+            raise ServiceError(field_message(_("Code"), _("this code is already used.")), field="code")
+        item = ChecklistItem.objects.create(street_id=street_id, code=code, name=name, category=category, order=number)
+        record(actor, "patrols.add_checklist_item", item, after=_item_state(item))
+    return item
