@@ -195,12 +195,13 @@ def sequential(port: int, n: int, make: Callable[[random.Random], Request]) -> l
 # --- the server ---------------------------------------------------------------------------------------------
 
 
-def server_env() -> dict[str, str]:
+def server_env(var: Path = VAR) -> dict[str, str]:
+    """The environment of a benchmark server: production-like settings, its own var dir (SQLite database)."""
     env = dict(os.environ)
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings",
-            "CIVICGRID_VAR_DIR": str(VAR),
+            "CIVICGRID_VAR_DIR": str(var),
             "DJANGO_DEBUG": "0",
             "SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
             "CIVICGRID_DATA_KEY": DATA_KEY,
@@ -220,7 +221,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, workers: int = WORKERS, threads: int = THREADS) -> None:
+    def __init__(self, workers: int = WORKERS, threads: int = THREADS, var: Path = VAR) -> None:
+        self.var = var
         self.port = free_port()
         self.cmd = [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -244,7 +246,7 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=server_env(), stdout=sys.stderr)
+        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=server_env(self.var), stdout=sys.stderr)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -658,26 +660,27 @@ class _Params(dict[str, str]):
 # --- the parent (python -m bench intake) -------------------------------------------------------------------------
 
 
-def child_env(ctx: Context) -> dict[str, str]:
-    env = server_env()
+def child_env(ctx: Context, var: Path = VAR, pg_database: str = PG_DATABASE) -> dict[str, str]:
+    """The environment of a benchmark's child process: its own SQLite var dir, or its own PostgreSQL database."""
+    env = server_env(var)
     url = os.environ.get("DATABASE_URL", "")
     if ctx.database == "postgresql":
         parts = urllib.parse.urlsplit(url)
-        env["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path="/" + PG_DATABASE))
-        _create_pg_database(env["DATABASE_URL"])
+        env["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path="/" + pg_database))
+        create_pg_database(env["DATABASE_URL"], pg_database)
     else:
         env.pop("DATABASE_URL", None)
     return env
 
 
-def _create_pg_database(url: str) -> None:
+def create_pg_database(url: str, name: str) -> None:
     import psycopg
 
     parts = urllib.parse.urlsplit(url)
     admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE]).fetchone():
-            conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def run(ctx: Context) -> list[Result]:

@@ -34,7 +34,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -419,10 +418,9 @@ def child(database: str) -> list[Result]:
     results = [bundle()]
     log(f"offline bundle: {results[0].value} KB gzip ({results[0].baseline_value} KB raw)")
     all_phones = phones(max(CLIENTS))
-    bench_intake.VAR = VAR  # the intake helper's server reads its var dir (the SQLite database) from there
     runs: dict[int, Burst] = {}
     cpu: dict[int, float] = {}
-    with bench_intake.Server() as server:
+    with bench_intake.Server(var=VAR) as server:
         port = server.port
         notes_base = {"server": server.describe, "seconds": DURATION, "batch": BATCH}
         burst(port, all_phones[:8], 2.0)  # warm every worker and thread: imports, connections
@@ -485,29 +483,6 @@ def child(database: str) -> list[Result]:
 # --- the parent (python -m bench sync) ---------------------------------------------------------------------------
 
 
-def child_env(ctx: Context) -> dict[str, str]:
-    bench_intake.VAR = VAR
-    env = bench_intake.server_env()
-    url = os.environ.get("DATABASE_URL", "")
-    if ctx.database == "postgresql":
-        parts = urllib.parse.urlsplit(url)
-        env["DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path="/" + PG_DATABASE))
-        _create_pg_database(env["DATABASE_URL"])
-    else:
-        env.pop("DATABASE_URL", None)
-    return env
-
-
-def _create_pg_database(url: str) -> None:
-    import psycopg
-
-    parts = urllib.parse.urlsplit(url)
-    admin = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE]).fetchone():
-            conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-
-
 def run(ctx: Context) -> list[Result]:
     VAR.mkdir(parents=True, exist_ok=True)
     with (VAR / f"{ctx.database}.lock").open("w") as lock:
@@ -515,7 +490,7 @@ def run(ctx: Context) -> list[Result]:
         proc = subprocess.run(
             [sys.executable, "-m", "bench.bench_sync", ctx.database],
             cwd=ROOT,
-            env=child_env(ctx),
+            env=bench_intake.child_env(ctx, VAR, PG_DATABASE),
             stdout=subprocess.PIPE,
             text=True,
             check=True,
